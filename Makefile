@@ -1,0 +1,39 @@
+# tracklink: the two commands are `make run` and `make test`.
+# Every target installs what is missing first (scripts/deps.sh).
+
+BUILD ?= build
+ASAN ?= build-asan
+LISTEN ?= 127.0.0.1:8080
+DB ?= sqlite:data/tracklink.db
+
+.PHONY: all build run test unit bench deps clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	@meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
+
+$(ASAN)/build.ninja:
+	@meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+run: build
+	@mkdir -p data
+	./$(BUILD)/tracklink serve --listen $(LISTEN) --db $(DB)
+
+# Unit and integration tests on the normal build, then the whole suite again
+# under ASan+UBSan. The last line is "N passed, N failed".
+test: build $(ASAN)/build.ninja
+	@ninja -C $(ASAN)
+	@python3 tests/run.py --build $(BUILD) --build $(ASAN)
+
+bench: build
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tracklink needs to build and test, when any
+# is missing. Idempotent, and quiet when everything is already there.
+# Extra package names may be given as arguments (bench/ adds wrk, nginx).
+set -euo pipefail
+
+pkgs=(gcc make pkg-config meson ninja-build python3
+      libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
+      libsqlite3-dev libpq-dev libqrencode-dev libcmocka-dev "$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        # python3 may come from elsewhere (pyenv); only a missing command counts.
+        if [ "$p" = python3 ] && command -v python3 >/dev/null; then
+            continue
+        fi
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=
+[ "$(id -u)" -ne 0 ] && sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done" >&2

@@ -1,0 +1,144 @@
+/*
+ * model.h: the domain objects of tracklink, as plain structs.
+ *
+ * These are shared by store/ (which fills them) and api/ (which renders
+ * them). Strings and arrays inside them are borrowed: when a store read
+ * fills one, they live in the arena given to that read, and die with it.
+ * Times are milliseconds since the Unix epoch, UTC; 0 means "none".
+ */
+#ifndef TL_CORE_MODEL_H
+#define TL_CORE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TL_NAME_MAX 200          /* names and titles, in bytes */
+#define TL_TEXT_MAX 10000        /* task descriptions, in bytes */
+#define TL_URL_MAX 2048          /* landing pages, in bytes */
+#define TL_SUBID_MAX 255         /* sub ids and shared id, in bytes */
+#define TL_DOMAINS_MAX 100       /* permitted domains per program */
+#define TL_IDS_MAX 1000          /* ids in one request array */
+#define TL_LIST_DEFAULT 50
+#define TL_LIST_MAX 500
+
+enum tl_account_kind {
+    TL_ACCOUNT_ADMIN = 1,
+    TL_ACCOUNT_BRAND = 2,
+    TL_ACCOUNT_PARTNER = 4,
+};
+
+/* The authenticated caller. The admin has account_id 0. */
+struct tl_actor {
+    int64_t account_id;
+    enum tl_account_kind kind;
+};
+
+struct tl_account {
+    int64_t id;
+    enum tl_account_kind kind;
+    const char *name;
+    const char *email; /* partners; NULL for brands */
+    int64_t created_at;
+};
+
+/* What creating an account needs; the key is stored only as its hash. */
+struct tl_account_new {
+    enum tl_account_kind kind;
+    const char *name;
+    const char *email;          /* may be NULL */
+    unsigned char key_hash[32]; /* BLAKE2b-256 of the API key */
+    const char *key_prefix;     /* first characters of the key, for display */
+    const char *user_email;     /* optional UI login; NULL for none */
+    const char *user_pw_hash;   /* argon2id string when user_email is set */
+};
+
+struct tl_program {
+    int64_t id;
+    int64_t brand_id;
+    const char *name;
+    const char *default_landing_page; /* normalised */
+    const char **permitted_domains;   /* normalised: "acme.test", "*.acme.test" */
+    size_t n_permitted_domains;
+    const char *click_id_param;
+    int referral_window_days;
+    const char *currency; /* ISO 4217, 3 upper-case letters */
+    const char *postback_key;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+struct tl_landing_page {
+    int64_t id;
+    int64_t program_id;
+    const char *name;
+    const char *url; /* normalised */
+    int64_t created_at;
+};
+
+enum tl_campaign_status {
+    TL_CAMPAIGN_DRAFT = 0,
+    TL_CAMPAIGN_ACTIVE,
+    TL_CAMPAIGN_PAUSED,
+    TL_CAMPAIGN_ENDED,
+};
+
+enum tl_lp_mode {
+    TL_LP_PARTNER_CHOICE = 0,
+    TL_LP_BRAND_SELECTED,
+    TL_LP_PROGRAM_DEFAULT,
+};
+
+enum tl_payout_type {
+    TL_PAYOUT_FIXED = 0,
+    TL_PAYOUT_PERCENT,
+};
+
+struct tl_campaign {
+    int64_t id;
+    int64_t program_id;
+    int64_t brand_id;
+    const char *name;
+    enum tl_campaign_status status;
+    bool tracking_enabled;
+    enum tl_lp_mode lp_mode;
+    int64_t *landing_page_ids; /* only for TL_LP_BRAND_SELECTED */
+    size_t n_landing_page_ids;
+    enum tl_payout_type payout_type;
+    int64_t payout_amount; /* fixed: minor units per conversion */
+    int payout_rate_bp;    /* percent: basis points, 0..10000 */
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+struct tl_task {
+    int64_t id;
+    int64_t campaign_id;
+    int64_t program_id;
+    const char *title;
+    const char *description; /* may be NULL */
+    int64_t due_at;          /* 0: none */
+    int64_t *partner_ids;    /* ascending */
+    size_t n_partner_ids;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+/* A partner's membership of a program, a campaign or a task. */
+struct tl_membership {
+    int64_t partner_id;
+    const char *name;
+    const char *email;
+    int64_t created_at; /* when they joined */
+};
+
+/* Names of enum values as they appear in the API, and back. */
+const char *tl_campaign_status_str(enum tl_campaign_status s);
+int tl_campaign_status_parse(const char *s); /* -1 if unknown */
+const char *tl_lp_mode_str(enum tl_lp_mode m);
+int tl_lp_mode_parse(const char *s);         /* -1 if unknown */
+const char *tl_payout_type_str(enum tl_payout_type t);
+int tl_payout_type_parse(const char *s);     /* -1 if unknown */
+const char *tl_account_kind_str(enum tl_account_kind k);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * http.h: what a request handler sees of HTTP.
+ *
+ * The server (http/server.c) parses requests with libmicrohttpd, enforces
+ * the limits, routes (http/router.c), authenticates, and then calls one
+ * handler from the route table that main.c hands it. A handler reads a
+ * struct tl_req and fills a struct tl_resp, or returns an error with a
+ * struct tl_problem, which the server renders as application/problem+json
+ * (http/problem.c is the one place where tl_err becomes an HTTP status).
+ *
+ * Handlers run on an API worker thread and may block (store writes wait
+ * for their commit). The redirect hot path (track/) is served inline on
+ * the libmicrohttpd threads and must not block.
+ *
+ * Ownership: everything in tl_req lives until the response has been
+ * queued. Handlers allocate from req->arena; what they put in tl_resp must
+ * be arena memory or, for resp->json, a jansson reference that the server
+ * takes over (it calls json_decref).
+ */
+#ifndef TL_HTTP_HTTP_H
+#define TL_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/model.h"
+
+#define TL_BODY_MAX (1024 * 1024) /* request bodies, in bytes (413 past it) */
+#define TL_PATH_PARAMS_MAX 4
+#define TL_RESP_HEADERS_MAX 8
+
+enum tl_method {
+    TL_GET = 1,
+    TL_HEAD = 2,
+    TL_POST = 4,
+    TL_PUT = 8,
+    TL_PATCH = 16,
+    TL_DELETE = 32,
+};
+
+/* Which kinds of caller a route admits (bit mask of enum tl_account_kind).
+ * TL_AUTH_NONE: no Authorization is needed at all. */
+#define TL_AUTH_NONE 0
+#define TL_AUTH_ADMIN TL_ACCOUNT_ADMIN
+#define TL_AUTH_BRAND TL_ACCOUNT_BRAND
+#define TL_AUTH_PARTNER TL_ACCOUNT_PARTNER
+#define TL_AUTH_ANY (TL_ACCOUNT_ADMIN | TL_ACCOUNT_BRAND | TL_ACCOUNT_PARTNER)
+
+struct tl_req {
+    struct tl_arena *arena;
+    enum tl_method method;
+    const char *path;
+    /* Path parameters in pattern order: "{id}" segments parsed as positive
+     * int64 in ids[], the raw text of every parameter in raw[]. */
+    int64_t ids[TL_PATH_PARAMS_MAX];
+    const char *raw[TL_PATH_PARAMS_MAX];
+    size_t n_params;
+    const char *body; /* NUL-terminated; "" when there is none */
+    size_t body_len;
+    struct tl_actor actor; /* the authenticated caller */
+    void *app;             /* the application context given to the server */
+    void *conn;            /* private: the server's connection */
+};
+
+struct tl_resp_header {
+    const char *name;
+    const char *value;
+};
+
+struct tl_resp {
+    int status;  /* 200 when left 0 */
+    json_t *json; /* rendered as application/json when set */
+    /* Or a raw body (arena memory) with its content type. */
+    const char *body;
+    size_t body_len;
+    const char *content_type;
+    struct tl_resp_header headers[TL_RESP_HEADERS_MAX];
+    size_t n_headers;
+};
+
+/*
+ * A handler. Returns TL_OK with resp filled, or an error with prob filled
+ * (tl_problem_set), in which case resp is ignored except that resp->json is
+ * still released.
+ */
+typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
+                                     struct tl_problem *prob);
+
+struct tl_route {
+    unsigned methods;   /* mask of enum tl_method */
+    const char *pattern; /* "/api/v1/programs/{id}/campaigns"; "{code}" matches any segment */
+    unsigned auth;       /* TL_AUTH_* mask */
+    tl_handler_fn handler;
+    const char *name;    /* for /metrics: "programs.create" */
+};
+
+/* Value of a query parameter (URL-decoded), or NULL. Lives with req. */
+const char *tl_req_query(const struct tl_req *req, const char *key);
+
+/* Value of a request header, or NULL. Lives with req. */
+const char *tl_req_header(const struct tl_req *req, const char *name);
+
+/* Adds a response header; name and value must outlive the response (static
+ * or arena). Returns TL_ERR_NOMEM when TL_RESP_HEADERS_MAX is reached. */
+enum tl_err tl_resp_header_add(struct tl_resp *resp, const char *name, const char *value);
+
+/* Maps an error to its HTTP status (the one place that does). */
+int tl_http_status(enum tl_err err);
+
+/* Default stable code for an error when a problem carries none. */
+const char *tl_http_default_code(enum tl_err err);
+
+#endif

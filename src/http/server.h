@@ -1,0 +1,51 @@
+/*
+ * server.h: the HTTP server (libmicrohttpd, internal epoll thread pool) and
+ * the pool of API worker threads that run blocking handlers.
+ *
+ * Request flow: limits (body cap from Content-Length → 413, request
+ * smuggling shapes → 400) → route (unknown → 404, wrong method → 405) →
+ * authentication via cfg->authenticate (401) → the route's kind mask (403)
+ * → the handler on a worker thread (the connection is suspended meanwhile,
+ * so a handler waiting for a commit holds no libmicrohttpd thread).
+ * The server itself answers GET /metrics (Prometheus text).
+ */
+#ifndef TL_HTTP_SERVER_H
+#define TL_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/model.h"
+#include "http/http.h"
+
+struct tl_server;
+
+struct tl_server_config {
+    const char *listen;        /* "127.0.0.1:8080"; "[::1]:8080" for IPv6 */
+    unsigned threads;          /* libmicrohttpd pool; 0: one per core */
+    unsigned workers;          /* API worker threads; 0: default (32) */
+    unsigned connection_limit; /* 0: default (4096) */
+    unsigned per_ip_limit;     /* 0: default (256) */
+    unsigned timeout_s;        /* idle connection timeout; 0: default (30) */
+    const struct tl_route *routes;
+    size_t n_routes;
+    void *app; /* handed to handlers as req->app and to authenticate */
+    /* Checks an Authorization header value (NULL when absent). Returns
+     * TL_OK with *out set, or TL_ERR_UNAUTHORIZED. */
+    enum tl_err (*authenticate)(void *app, const char *authorization, struct tl_actor *out);
+};
+
+/*
+ * Binds and starts serving. cfg (and what it points to) must outlive the
+ * server. On failure writes a reason into why and returns NULL.
+ * The caller stops and frees it with tl_server_free().
+ */
+struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why, size_t why_len);
+
+/* The port actually bound (useful with ":0"). */
+unsigned tl_server_port(const struct tl_server *srv);
+
+/* Stops accepting, finishes the requests in flight, and frees. NULL is a no-op. */
+void tl_server_free(struct tl_server *srv);
+
+#endif

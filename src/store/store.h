@@ -1,0 +1,164 @@
+/*
+ * store.h: the storage interface of tracklink.
+ *
+ * A store is a table of function pointers (like curl's vtls), with one
+ * implementation per backend: store/sqlite.c now, store/postgres.c later.
+ * Nothing above store/ sees SQL, a driver type or a driver error code.
+ *
+ * Rules every implementation keeps:
+ * - Every call that touches tenant data takes the caller (struct tl_actor).
+ *   An object that exists but belongs to another account answers
+ *   TL_ERR_NOTFOUND, exactly as one that does not exist.
+ *   Brands see what hangs under their programs. Partners see the campaigns
+ *   and tasks they are members of, and nothing of the program's secrets.
+ *   The admin (kind TL_ACCOUNT_ADMIN) sees everything.
+ * - Writes are durable (committed) when the call returns TL_OK. With SQLite
+ *   they go through one writer thread that commits concurrent writes
+ *   together (group commit), so many writers share one fsync.
+ * - Reads may run concurrently from any thread.
+ * - Strings and arrays in the structs a read fills are allocated from the
+ *   arena passed in, and live as long as it. Inputs are only borrowed for
+ *   the duration of the call.
+ * - Lists come in ascending id order; page->after is an exclusive lower
+ *   bound on the id (0 for the start), page->limit the most items to return.
+ *   *more is set when there are items after the last one returned.
+ * - Errors: TL_ERR_NOTFOUND (absent or not yours), TL_ERR_CONFLICT (a
+ *   unique rule was broken), TL_ERR_IO (the backend failed), TL_ERR_NOMEM.
+ */
+#ifndef TL_STORE_STORE_H
+#define TL_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/model.h"
+
+struct tl_store;
+
+struct tl_page {
+    int64_t after;
+    int limit;
+};
+
+struct tl_campaign_filter {
+    int status;         /* enum tl_campaign_status, or -1 for any */
+    int64_t program_id; /* 0 for any */
+};
+
+struct tl_store_ops {
+    const char *name;
+    void (*close)(struct tl_store *s);
+    enum tl_err (*ping)(struct tl_store *s);
+    /* Number of migrations applied by the last open (0 when none was due). */
+    int (*migrations_applied)(struct tl_store *s);
+
+    /* accounts and keys */
+    enum tl_err (*account_create)(struct tl_store *s, const struct tl_account_new *in,
+                                  int64_t *id_out);
+    enum tl_err (*actor_by_key)(struct tl_store *s, const unsigned char key_hash[32],
+                                struct tl_actor *out);
+    enum tl_err (*account_get)(struct tl_store *s, int64_t id, struct tl_arena *a,
+                               struct tl_account *out);
+
+    /* programs */
+    enum tl_err (*program_create)(struct tl_store *s, const struct tl_actor *who,
+                                  const struct tl_program *in, int64_t *id_out);
+    enum tl_err (*program_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                               struct tl_arena *a, struct tl_program *out);
+    enum tl_err (*program_list)(struct tl_store *s, const struct tl_actor *who,
+                                const struct tl_page *page, struct tl_arena *a,
+                                struct tl_program **items, size_t *n, bool *more);
+    /* Replaces the mutable fields (name, default landing page, permitted
+     * domains, click id param, referral window, currency, postback key) of
+     * in->id, and sets updated_at. */
+    enum tl_err (*program_update)(struct tl_store *s, const struct tl_actor *who,
+                                  const struct tl_program *in);
+
+    /* landing pages */
+    enum tl_err (*landing_page_create)(struct tl_store *s, const struct tl_actor *who,
+                                       const struct tl_landing_page *in, int64_t *id_out);
+    enum tl_err (*landing_page_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                    struct tl_arena *a, struct tl_landing_page *out);
+    enum tl_err (*landing_page_list)(struct tl_store *s, const struct tl_actor *who,
+                                     int64_t program_id, const struct tl_page *page,
+                                     struct tl_arena *a, struct tl_landing_page **items,
+                                     size_t *n, bool *more);
+
+    /* Program membership. TL_ERR_NOTFOUND when the program is not the
+     * caller's or partner_id is not a partner. *created is false when the
+     * partner was already a member (nothing changes then). */
+    enum tl_err (*program_partner_add)(struct tl_store *s, const struct tl_actor *who,
+                                       int64_t program_id, int64_t partner_id, bool *created);
+    enum tl_err (*program_partner_list)(struct tl_store *s, const struct tl_actor *who,
+                                        int64_t program_id, const struct tl_page *page,
+                                        struct tl_arena *a, struct tl_membership **items,
+                                        size_t *n, bool *more);
+    enum tl_err (*program_partner_has)(struct tl_store *s, int64_t program_id,
+                                       int64_t partner_id, bool *yes);
+
+    /* campaigns; in->landing_page_ids are stored with the campaign */
+    enum tl_err (*campaign_create)(struct tl_store *s, const struct tl_actor *who,
+                                   const struct tl_campaign *in, int64_t *id_out);
+    enum tl_err (*campaign_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                struct tl_arena *a, struct tl_campaign *out);
+    enum tl_err (*campaign_list)(struct tl_store *s, const struct tl_actor *who,
+                                 const struct tl_campaign_filter *f, const struct tl_page *page,
+                                 struct tl_arena *a, struct tl_campaign **items, size_t *n,
+                                 bool *more);
+    /* Replaces name, status, tracking, mode, landing page ids and payout. */
+    enum tl_err (*campaign_update)(struct tl_store *s, const struct tl_actor *who,
+                                   const struct tl_campaign *in);
+    enum tl_err (*campaign_partner_add)(struct tl_store *s, const struct tl_actor *who,
+                                        int64_t campaign_id, int64_t partner_id, bool *created);
+    enum tl_err (*campaign_partner_list)(struct tl_store *s, const struct tl_actor *who,
+                                         int64_t campaign_id, const struct tl_page *page,
+                                         struct tl_arena *a, struct tl_membership **items,
+                                         size_t *n, bool *more);
+    enum tl_err (*campaign_partner_has)(struct tl_store *s, int64_t campaign_id,
+                                        int64_t partner_id, bool *yes);
+
+    /* tasks; in->partner_ids are assigned with the task, in one commit */
+    enum tl_err (*task_create)(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_task *in, int64_t *id_out);
+    enum tl_err (*task_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                            struct tl_arena *a, struct tl_task *out);
+    /* campaign_id 0 lists every task the caller sees (a partner's own task
+     * manager); otherwise the tasks of that campaign (a partner sees only
+     * those they are assigned to). */
+    enum tl_err (*task_list)(struct tl_store *s, const struct tl_actor *who, int64_t campaign_id,
+                             const struct tl_page *page, struct tl_arena *a,
+                             struct tl_task **items, size_t *n, bool *more);
+    /* Replaces title, description and due_at. */
+    enum tl_err (*task_update)(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_task *in);
+    enum tl_err (*task_partner_add)(struct tl_store *s, const struct tl_actor *who,
+                                    int64_t task_id, int64_t partner_id, bool *created);
+};
+
+/*
+ * Calls an operation: TL_STORE(st, program_get, who, id, arena, &out).
+ * Every operation takes the store as its first argument.
+ */
+#define TL_STORE(s, op, ...) ((s)->ops->op((s), __VA_ARGS__))
+
+/* Every implementation's store struct starts with this. */
+struct tl_store {
+    const struct tl_store_ops *ops;
+};
+
+/*
+ * Opens the store named by url: "sqlite:path/to/file.db" (":memory:" works
+ * for tests) or, later, "postgres://...". Creates the database if needed
+ * and applies pending migrations. On failure returns an error and writes a
+ * human reason into why (cap why_len). The caller frees the store with
+ * tl_store_close().
+ */
+enum tl_err tl_store_open(const char *url, struct tl_store **out, char *why, size_t why_len);
+
+/* Closes the store (drains and stops its writer). NULL is a no-op. */
+void tl_store_close(struct tl_store *s);
+
+#endif
