@@ -1,0 +1,49 @@
+/*
+ * handlers.h: the API's request handlers, one group per resource file.
+ * Internal to api/: routes.c maps them to paths. Each is a tl_handler_fn
+ * (see http/http.h); path ids arrive in req->ids[] in pattern order.
+ */
+#ifndef TL_API_HANDLERS_H
+#define TL_API_HANDLERS_H
+
+#include "http/http.h"
+
+#define TL_HANDLER(name) \
+    enum tl_err name(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob)
+
+/* accounts.c */
+TL_HANDLER(tl_api_brands_create);   /* POST /api/v1/brands (admin) */
+TL_HANDLER(tl_api_partners_create); /* POST /api/v1/partners (admin) */
+
+/* programs.c */
+TL_HANDLER(tl_api_programs_create);        /* POST  /api/v1/programs */
+TL_HANDLER(tl_api_programs_list);          /* GET   /api/v1/programs */
+TL_HANDLER(tl_api_programs_get);           /* GET   /api/v1/programs/{id} */
+TL_HANDLER(tl_api_programs_patch);         /* PATCH /api/v1/programs/{id} */
+TL_HANDLER(tl_api_programs_rotate_key);    /* POST  /api/v1/programs/{id}/postback-key */
+TL_HANDLER(tl_api_landing_pages_create);   /* POST  /api/v1/programs/{id}/landing-pages */
+TL_HANDLER(tl_api_landing_pages_list);     /* GET   /api/v1/programs/{id}/landing-pages */
+TL_HANDLER(tl_api_program_partners_add);   /* POST  /api/v1/programs/{id}/partners */
+TL_HANDLER(tl_api_program_partners_list);  /* GET   /api/v1/programs/{id}/partners */
+
+/* campaigns.c */
+TL_HANDLER(tl_api_campaigns_create);        /* POST  /api/v1/programs/{id}/campaigns */
+TL_HANDLER(tl_api_campaigns_list);          /* GET   /api/v1/campaigns */
+TL_HANDLER(tl_api_campaigns_get);           /* GET   /api/v1/campaigns/{id} */
+TL_HANDLER(tl_api_campaigns_patch);         /* PATCH /api/v1/campaigns/{id} */
+TL_HANDLER(tl_api_campaign_partners_add);   /* POST  /api/v1/campaigns/{id}/partners */
+TL_HANDLER(tl_api_campaign_partners_list);  /* GET   /api/v1/campaigns/{id}/partners */
+
+/* tasks.c */
+TL_HANDLER(tl_api_tasks_create);        /* POST  /api/v1/campaigns/{id}/tasks */
+TL_HANDLER(tl_api_tasks_list);          /* GET   /api/v1/campaigns/{id}/tasks */
+TL_HANDLER(tl_api_tasks_get);           /* GET   /api/v1/tasks/{id} */
+TL_HANDLER(tl_api_tasks_patch);         /* PATCH /api/v1/tasks/{id} */
+TL_HANDLER(tl_api_task_partners_add);   /* POST  /api/v1/tasks/{id}/partners */
+TL_HANDLER(tl_api_task_partners_list);  /* GET   /api/v1/tasks/{id}/partners */
+TL_HANDLER(tl_api_me_tasks);            /* GET   /api/v1/me/tasks (partner) */
+
+/* ops.c */
+TL_HANDLER(tl_api_healthz); /* GET /healthz (no auth) */
+
+#endif
