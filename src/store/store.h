@@ -9,8 +9,10 @@
  * - Every call that touches tenant data takes the caller (struct tl_actor).
  *   An object that exists but belongs to another account answers
  *   TL_ERR_NOTFOUND, exactly as one that does not exist.
- *   Brands see what hangs under their programs. Partners see the campaigns
- *   and tasks they are members of, and nothing of the program's secrets.
+ *   Brands see what hangs under their programs. Partners see the programs,
+ *   campaigns and tasks they are members of (program_get fills the whole
+ *   struct; hiding secrets such as postback_key from partners is the API
+ *   layer's job).
  *   The admin (kind TL_ACCOUNT_ADMIN) sees everything.
  * - Writes are durable (committed) when the call returns TL_OK. With SQLite
  *   they go through one writer thread that commits concurrent writes
@@ -136,6 +138,10 @@ struct tl_store_ops {
                                const struct tl_task *in);
     enum tl_err (*task_partner_add)(struct tl_store *s, const struct tl_actor *who,
                                     int64_t task_id, int64_t partner_id, bool *created);
+    enum tl_err (*task_partner_list)(struct tl_store *s, const struct tl_actor *who,
+                                     int64_t task_id, const struct tl_page *page,
+                                     struct tl_arena *a, struct tl_membership **items,
+                                     size_t *n, bool *more);
 };
 
 /*
