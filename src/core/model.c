@@ -60,3 +60,15 @@ const char *tl_account_kind_str(enum tl_account_kind k)
     }
     return "unknown";
 }
+
+static const char *const link_kind[] = {"short", "regular"};
+
+const char *tl_link_kind_str(enum tl_link_kind k)
+{
+    return (unsigned)k < 2 ? link_kind[k] : "unknown";
+}
+
+int tl_link_kind_parse(const char *s)
+{
+    return lookup(link_kind, 2, s);
+}

@@ -142,3 +142,36 @@ int tl_payout_type_parse(const char *s);     /* -1 if unknown */
 const char *tl_account_kind_str(enum tl_account_kind k);
 
 #endif
+
+/* ---- tracking links ---- */
+
+#define TL_LINK_CODE_LEN 7
+
+enum tl_link_kind {
+    TL_LINK_SHORT = 0,
+    TL_LINK_REGULAR,
+};
+
+struct tl_link {
+    int64_t id;
+    const char *code; /* TL_LINK_CODE_LEN base62 characters */
+    enum tl_link_kind kind;
+    /* Normalised landing page, or NULL when the link follows the program's
+     * default landing page (program_default mode): then the default in force
+     * at each click is used. */
+    const char *landing_url;
+    int64_t partner_id;
+    int64_t task_id;
+    int64_t campaign_id;
+    int64_t program_id;
+    const char *sub_id1; /* NULL when not set; each at most TL_SUBID_MAX */
+    const char *sub_id2;
+    const char *sub_id3;
+    const char *shared_id;
+    bool created_by_partner;
+    bool active;
+    int64_t created_at;
+};
+
+const char *tl_link_kind_str(enum tl_link_kind k);
+int tl_link_kind_parse(const char *s); /* -1 if unknown */
