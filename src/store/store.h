@@ -142,6 +142,34 @@ struct tl_store_ops {
                                      int64_t task_id, const struct tl_page *page,
                                      struct tl_arena *a, struct tl_membership **items,
                                      size_t *n, bool *more);
+
+    /* ---- tracking links (issue 3) ---- */
+
+    /* Creates the link in, or finds the identical one: same task, partner,
+     * landing_url (NULL = follows the program default), kind, sub ids and
+     * shared id. A fresh code comes from tl_link_code_new(); a code
+     * collision is retried. Safe under concurrency (one unique index, one
+     * upsert). The caller has checked every rule; the store checks only
+     * that the task is the caller's (brand) or assigned to them (partner).
+     * *created is false when the link existed (then it is returned as it
+     * is, disabled or not). */
+    enum tl_err (*link_upsert)(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_link *in, struct tl_arena *a, struct tl_link *out,
+                               bool *created);
+    /* Brands see the links of their programs, partners their own links. */
+    enum tl_err (*link_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                            struct tl_arena *a, struct tl_link *out);
+    /* Links of a task; partner_id 0 for every partner (a partner caller
+     * always sees only their own). */
+    enum tl_err (*link_list)(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
+                             int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
+                             struct tl_link **items, size_t *n, bool *more);
+    enum tl_err (*link_set_active)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                   bool active);
+    /* Every (task, partner) assignment of the campaign that has no short
+     * link following the program default gets one, created by the brand.
+     * *made counts the links created. */
+    enum tl_err (*link_ensure_defaults)(struct tl_store *s, int64_t campaign_id, size_t *made);
 };
 
 /*
