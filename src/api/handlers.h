@@ -43,6 +43,34 @@ TL_HANDLER(tl_api_task_partners_add);   /* POST  /api/v1/tasks/{id}/partners */
 TL_HANDLER(tl_api_task_partners_list);  /* GET   /api/v1/tasks/{id}/partners */
 TL_HANDLER(tl_api_me_tasks);            /* GET   /api/v1/me/tasks (partner) */
 
+/* links.c */
+TL_HANDLER(tl_api_links_create); /* POST  /api/v1/tasks/{id}/links (brand, partner) */
+TL_HANDLER(tl_api_links_list);   /* GET   /api/v1/tasks/{id}/links (brand, partner) */
+TL_HANDLER(tl_api_links_get);    /* GET   /api/v1/links/{id} (brand, partner) */
+TL_HANDLER(tl_api_links_patch);  /* PATCH /api/v1/links/{id} (brand) */
+TL_HANDLER(tl_api_links_qr);     /* GET   /api/v1/links/{id}/qr.svg (brand, partner) */
+
+struct tl_app;
+struct tl_campaign;
+struct tl_link;
+
+/*
+ * The link object of the API. program_default is the program's current
+ * default landing page (a link whose landing_url is NULL follows it).
+ * Sub ids of a link a partner made read as null to anyone but a partner.
+ * New reference, NULL on OOM.
+ */
+json_t *tl_api_link_json(const struct tl_app *app, const struct tl_actor *who,
+                         const struct tl_link *l, const char *program_default);
+
+/*
+ * When the campaign is active, tracks, and runs in program_default mode,
+ * makes every assigned partner's short link to the program default (the
+ * links "made on assignment"). Call after any assignment or campaign
+ * change. TL_OK when nothing was due.
+ */
+enum tl_err tl_api_links_ensure_defaults(struct tl_app *app, const struct tl_campaign *c);
+
 /* ops.c */
 TL_HANDLER(tl_api_healthz); /* GET /healthz (no auth) */
 

@@ -96,4 +96,35 @@ enum tl_err tl_in_page(const struct tl_req *req, struct tl_page *out, struct tl_
 enum tl_err tl_in_query_id(const struct tl_req *req, const char *key, int64_t *out,
                            struct tl_problem *prob);
 
+/* What tl_in_types() checks a field for. */
+enum tl_in_kind {
+    TL_IN_STR,  /* a string */
+    TL_IN_INT,  /* a number (a fraction is left to tl_in_int: 422, not 400) */
+    TL_IN_BOOL, /* true or false */
+    TL_IN_OBJ,  /* an object */
+    TL_IN_STRS, /* an array of strings */
+    TL_IN_IDS,  /* an array of numbers */
+};
+
+struct tl_in_field {
+    const char *key;   /* key in obj */
+    const char *field; /* name in problems */
+    enum tl_in_kind kind;
+};
+
+/*
+ * Checks only the JSON types of the listed fields of obj (absent or null
+ * ones are skipped), so that a handler can answer every 400 invalid_type
+ * before any 422 ("Order of checks": 400, then 422). Returns TL_OK or
+ * TL_ERR_BADREQ with invalid_type and the field.
+ */
+enum tl_err tl_in_types(json_t *obj, const struct tl_in_field *spec, size_t n,
+                        struct tl_problem *prob);
+
+/* Size of a cursor string, with its NUL. */
+#define TL_CURSOR_LEN 72
+
+/* Writes the opaque list cursor that tl_in_page() reads back as after = last_id. */
+void tl_in_cursor(int64_t last_id, char out[TL_CURSOR_LEN]);
+
 #endif

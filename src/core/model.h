@@ -141,8 +141,6 @@ const char *tl_payout_type_str(enum tl_payout_type t);
 int tl_payout_type_parse(const char *s);     /* -1 if unknown */
 const char *tl_account_kind_str(enum tl_account_kind k);
 
-#endif
-
 /* ---- tracking links ---- */
 
 #define TL_LINK_CODE_LEN 7
@@ -175,3 +173,5 @@ struct tl_link {
 
 const char *tl_link_kind_str(enum tl_link_kind k);
 int tl_link_kind_parse(const char *s); /* -1 if unknown */
+
+#endif
