@@ -22,12 +22,21 @@
 #include "http/http.h"
 #include "store/store.h"
 
+/* When a redirect answers: once its click is queued, or once it is committed. */
+enum tl_click_durability {
+    TL_CLICK_ASYNC = 0,
+    TL_CLICK_SYNC,
+};
+
 /* The application context: req->app points to one of these. main.c owns it. */
 struct tl_app {
     struct tl_store *store;
     const char *public_url;        /* "http://127.0.0.1:8080", no trailing slash */
     bool has_admin_key;            /* false: operator endpoints answer 401 */
     unsigned char admin_key_hash[32]; /* BLAKE2b-256 of TRACKLINK_ADMIN_KEY */
+    enum tl_click_durability click_durability; /* --click-durability */
+    bool trust_proxy;             /* --trust-proxy: client IP from X-Forwarded-For */
+    bool allow_private_postbacks; /* --allow-private-postbacks (tests) */
 };
 
 extern const struct tl_route tl_api_routes[];

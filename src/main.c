@@ -1,0 +1,498 @@
+/*
+ * main.c: the tracklink binary. Wiring only: reads flags and environment,
+ * opens the store, starts the HTTP server with the API's route table, and
+ * waits for SIGTERM/SIGINT. Subcommands:
+ *   serve     run the server
+ *   migrate   apply pending migrations and print {"applied":N}
+ *   admin     create-brand | create-partner, offline (same JSON as the API)
+ *   version   print the version
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/url.h"
+#include "http/problem.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#ifndef TL_VERSION
+#define TL_VERSION "0.0.0"
+#endif
+
+#define EXIT_USAGE 2
+#define PUBLIC_URL_MAX 2048
+
+struct opts {
+    const char *listen;
+    const char *db;
+    const char *public_url;
+    const char *click_durability;
+    unsigned threads;
+    unsigned workers;
+    bool trust_proxy;
+    bool allow_private_postbacks;
+    /* admin */
+    const char *name;
+    const char *email;
+    const char *user_email;
+    const char *user_password;
+};
+
+static const char usage_text[] =
+    "usage: tracklink <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  serve     run the HTTP server\n"
+    "  migrate   apply pending database migrations, print {\"applied\":N}\n"
+    "  admin create-brand --name NAME [--user-email E --user-password P]\n"
+    "  admin create-partner --name NAME --email E [--user-email E --user-password P]\n"
+    "  version   print the version\n"
+    "\n"
+    "serve flags (environment variable in brackets):\n"
+    "  --listen HOST:PORT          default 127.0.0.1:8080 [TRACKLINK_LISTEN]\n"
+    "  --db URL                    default sqlite:data/tracklink.db [TRACKLINK_DB]\n"
+    "  --public-url URL            default http://<listen> [TRACKLINK_PUBLIC_URL]\n"
+    "  --click-durability MODE     async (default) or sync [TRACKLINK_CLICK_DURABILITY]\n"
+    "  --threads N                 HTTP threads, 0 = one per core [TRACKLINK_THREADS]\n"
+    "  --workers N                 API worker threads, 0 = default [TRACKLINK_WORKERS]\n"
+    "  --trust-proxy               client IP from X-Forwarded-For [TRACKLINK_TRUST_PROXY=1]\n"
+    "  --allow-private-postbacks   allow postbacks to private addresses\n"
+    "                              [TRACKLINK_ALLOW_PRIVATE_POSTBACKS=1]\n"
+    "migrate and admin take --db too. TRACKLINK_ADMIN_KEY sets the operator key.\n";
+
+static int usage(FILE *f, int code)
+{
+    fputs(usage_text, f);
+    return code;
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tracklink: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    return usage(stderr, EXIT_USAGE);
+}
+
+static bool env_flag(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0);
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && v[0] != '\0' ? v : dflt;
+}
+
+/* A thread count: decimal, 0..1024. */
+static bool parse_count(const char *s, unsigned *out)
+{
+    unsigned long v = 0;
+    size_t i;
+
+    if (s == NULL || s[0] == '\0' || strlen(s) > 4)
+        return false;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v > 1024)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/*
+ * Reads flags ("--flag value" or "--flag=value") into o. allowed lists the
+ * flags this subcommand takes. Returns 0, or EXIT_USAGE after printing why.
+ */
+static int parse_flags(int argc, char **argv, const char *const *allowed, struct opts *o)
+{
+    static const char *const booleans[] = {"--trust-proxy", "--allow-private-postbacks"};
+    int i;
+    size_t j, n;
+
+    for (i = 0; i < argc; i++) {
+        char name[64];
+        const char *arg = argv[i], *eq, *val = NULL;
+        bool known = false, is_bool = false;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout, 0);
+            exit(0);
+        }
+        if (strncmp(arg, "--", 2) != 0)
+            return bad_usage("unexpected argument: %s", arg);
+        eq = strchr(arg, '=');
+        n = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+        if (n >= sizeof(name))
+            return bad_usage("unknown flag: %s", arg);
+        memcpy(name, arg, n);
+        name[n] = '\0';
+        for (j = 0; allowed[j] != NULL; j++)
+            if (strcmp(allowed[j], name) == 0)
+                known = true;
+        if (!known)
+            return bad_usage("unknown flag: %s", name);
+        for (j = 0; j < sizeof(booleans) / sizeof(booleans[0]); j++)
+            if (strcmp(booleans[j], name) == 0)
+                is_bool = true;
+        if (is_bool) {
+            if (eq != NULL && strcmp(eq + 1, "1") != 0 && strcmp(eq + 1, "true") != 0 &&
+                strcmp(eq + 1, "0") != 0 && strcmp(eq + 1, "false") != 0)
+                return bad_usage("bad value for %s", name);
+            bool on = eq == NULL || strcmp(eq + 1, "1") == 0 || strcmp(eq + 1, "true") == 0;
+            if (strcmp(name, "--trust-proxy") == 0)
+                o->trust_proxy = on;
+            else
+                o->allow_private_postbacks = on;
+            continue;
+        }
+        if (eq != NULL)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return bad_usage("%s needs a value", name);
+        if (strcmp(name, "--listen") == 0)
+            o->listen = val;
+        else if (strcmp(name, "--db") == 0)
+            o->db = val;
+        else if (strcmp(name, "--public-url") == 0)
+            o->public_url = val;
+        else if (strcmp(name, "--click-durability") == 0)
+            o->click_durability = val;
+        else if (strcmp(name, "--threads") == 0) {
+            if (!parse_count(val, &o->threads))
+                return bad_usage("bad --threads: %s", val);
+        } else if (strcmp(name, "--workers") == 0) {
+            if (!parse_count(val, &o->workers))
+                return bad_usage("bad --workers: %s", val);
+        } else if (strcmp(name, "--name") == 0)
+            o->name = val;
+        else if (strcmp(name, "--email") == 0)
+            o->email = val;
+        else if (strcmp(name, "--user-email") == 0)
+            o->user_email = val;
+        else if (strcmp(name, "--user-password") == 0)
+            o->user_password = val;
+    }
+    return 0;
+}
+
+/* Defaults, then the environment; flags parsed afterwards override both. */
+static int opts_init(struct opts *o)
+{
+    const char *v;
+
+    memset(o, 0, sizeof(*o));
+    o->listen = env_or("TRACKLINK_LISTEN", "127.0.0.1:8080");
+    o->db = env_or("TRACKLINK_DB", "sqlite:data/tracklink.db");
+    o->public_url = env_or("TRACKLINK_PUBLIC_URL", NULL);
+    o->click_durability = env_or("TRACKLINK_CLICK_DURABILITY", "async");
+    o->trust_proxy = env_flag("TRACKLINK_TRUST_PROXY");
+    o->allow_private_postbacks = env_flag("TRACKLINK_ALLOW_PRIVATE_POSTBACKS");
+    v = env_or("TRACKLINK_THREADS", NULL);
+    if (v != NULL && !parse_count(v, &o->threads))
+        return bad_usage("bad TRACKLINK_THREADS: %s", v);
+    v = env_or("TRACKLINK_WORKERS", NULL);
+    if (v != NULL && !parse_count(v, &o->workers))
+        return bad_usage("bad TRACKLINK_WORKERS: %s", v);
+    return 0;
+}
+
+/* Splits "HOST:PORT" ("[::1]:PORT" for IPv6) at its last colon. */
+static bool split_listen(const char *listen, char *host, size_t cap, unsigned *port)
+{
+    const char *colon = strrchr(listen, ':');
+    size_t n;
+    unsigned long p = 0;
+    const char *s;
+
+    if (colon == NULL || colon == listen || colon[1] == '\0')
+        return false;
+    n = (size_t)(colon - listen);
+    if (n >= cap)
+        return false;
+    for (s = colon + 1; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9' || p > 65535)
+            return false;
+        p = p * 10 + (unsigned long)(*s - '0');
+    }
+    if (p > 65535)
+        return false;
+    memcpy(host, listen, n);
+    host[n] = '\0';
+    *port = (unsigned)p;
+    return true;
+}
+
+static int open_store(const char *db, struct tl_store **out)
+{
+    char why[512];
+
+    if (tl_store_open(db, out, why, sizeof(why)) != TL_OK) {
+        fprintf(stderr, "tracklink: cannot open the database %s: %s\n", db, why);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const char *const allowed[] = {
+        "--listen", "--db", "--public-url", "--click-durability", "--threads", "--workers",
+        "--trust-proxy", "--allow-private-postbacks", NULL,
+    };
+    struct tl_server_config cfg;
+    struct tl_server *srv = NULL;
+    struct tl_store *store = NULL;
+    struct tl_app app;
+    struct opts o;
+    static char public_url[PUBLIC_URL_MAX + 64];
+    char host[256], why[512];
+    const char *admin_key;
+    unsigned port;
+    size_t len;
+    sigset_t sigs;
+    int sig = 0, rc;
+
+    rc = opts_init(&o);
+    if (rc == 0)
+        rc = parse_flags(argc, argv, allowed, &o);
+    if (rc != 0)
+        return rc;
+    memset(&app, 0, sizeof(app));
+    if (strcmp(o.click_durability, "async") == 0)
+        app.click_durability = TL_CLICK_ASYNC;
+    else if (strcmp(o.click_durability, "sync") == 0)
+        app.click_durability = TL_CLICK_SYNC;
+    else
+        return bad_usage("--click-durability must be async or sync, not %s", o.click_durability);
+    if (!split_listen(o.listen, host, sizeof(host), &port))
+        return bad_usage("--listen must be HOST:PORT, not %s", o.listen);
+    if (o.public_url != NULL) {
+        len = strlen(o.public_url);
+        while (len > 0 && o.public_url[len - 1] == '/')
+            len--;
+        if (len == 0 || len > PUBLIC_URL_MAX)
+            return bad_usage("bad --public-url: %s", o.public_url);
+        memcpy(public_url, o.public_url, len);
+        public_url[len] = '\0';
+    } else {
+        snprintf(public_url, sizeof(public_url), "http://%s", o.listen);
+    }
+    app.public_url = public_url;
+    app.trust_proxy = o.trust_proxy;
+    app.allow_private_postbacks = o.allow_private_postbacks;
+    admin_key = getenv("TRACKLINK_ADMIN_KEY");
+    if (admin_key != NULL && admin_key[0] != '\0') {
+        app.has_admin_key = true;
+        tl_api_key_hash(admin_key, app.admin_key_hash);
+    }
+
+    /* Every thread (the store's writer, the server's pools) inherits this
+     * mask, so the signals reach only the sigwait() below. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0) {
+        fprintf(stderr, "tracklink: cannot block signals\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    if (open_store(o.db, &store) != 0)
+        return 1;
+    app.store = store;
+    fprintf(stderr, "tracklink: migrations applied: %d\n",
+            store->ops->migrations_applied(store));
+    fflush(stderr);
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.listen = o.listen;
+    cfg.threads = o.threads;
+    cfg.workers = o.workers;
+    cfg.routes = tl_api_routes;
+    cfg.n_routes = tl_api_n_routes;
+    cfg.app = &app;
+    cfg.authenticate = tl_api_authenticate;
+    srv = tl_server_start(&cfg, why, sizeof(why));
+    if (srv == NULL) {
+        fprintf(stderr, "tracklink: cannot listen on %s: %s\n", o.listen, why);
+        tl_store_close(store);
+        return 1;
+    }
+    port = tl_server_port(srv);
+    /* With port 0 the real port is only known now; no client can know it
+     * before the line below, so nothing reads public_url yet. */
+    if (o.public_url == NULL)
+        snprintf(public_url, sizeof(public_url), "http://%s:%u", host, port);
+    fprintf(stderr, "tracklink: listening on %s:%u\n", host, port);
+    fflush(stderr);
+
+    for (;;) {
+        if (sigwait(&sigs, &sig) == 0 && (sig == SIGTERM || sig == SIGINT))
+            break;
+    }
+    fprintf(stderr, "tracklink: %s received, shutting down\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    fflush(stderr);
+    tl_server_free(srv);
+    tl_store_close(store);
+    return 0;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const char *const allowed[] = {"--db", NULL};
+    struct tl_store *store = NULL;
+    struct opts o;
+    int rc;
+
+    rc = opts_init(&o);
+    if (rc == 0)
+        rc = parse_flags(argc, argv, allowed, &o);
+    if (rc != 0)
+        return rc;
+    if (open_store(o.db, &store) != 0)
+        return 1;
+    printf("{\"applied\":%d}\n", store->ops->migrations_applied(store));
+    fflush(stdout);
+    tl_store_close(store);
+    return 0;
+}
+
+/* Prints a problem as the API would render it, on stderr. */
+static void print_problem(const struct tl_problem *p)
+{
+    size_t len;
+    int status;
+    char *body = tl_http_problem_render(p, &status, &len);
+
+    if (body == NULL) {
+        fprintf(stderr, "tracklink: %s\n", p->detail);
+        return;
+    }
+    fprintf(stderr, "%s\n", body);
+    free(body);
+}
+
+static int cmd_admin(int argc, char **argv)
+{
+    static const char *const brand_flags[] = {"--name", "--user-email", "--user-password",
+                                              "--db", NULL};
+    static const char *const partner_flags[] = {"--name", "--email", "--user-email",
+                                                "--user-password", "--db", NULL};
+    enum tl_account_kind kind;
+    struct tl_store *store = NULL;
+    struct tl_problem prob;
+    struct tl_app app;
+    struct opts o;
+    json_t *body = NULL, *user = NULL, *out = NULL;
+    char *text;
+    int rc;
+
+    if (argc < 1)
+        return bad_usage("admin needs a command: %s", "create-brand | create-partner");
+    if (strcmp(argv[0], "create-brand") == 0)
+        kind = TL_ACCOUNT_BRAND;
+    else if (strcmp(argv[0], "create-partner") == 0)
+        kind = TL_ACCOUNT_PARTNER;
+    else
+        return bad_usage("unknown admin command: %s", argv[0]);
+    rc = opts_init(&o);
+    if (rc == 0)
+        rc = parse_flags(argc - 1, argv + 1,
+                         kind == TL_ACCOUNT_BRAND ? brand_flags : partner_flags, &o);
+    if (rc != 0)
+        return rc;
+
+    /* The same body as POST /api/v1/brands or /partners, so the same rules apply. */
+    body = json_object();
+    if (body == NULL)
+        goto oom;
+    if (o.name != NULL && json_object_set_new(body, "name", json_string(o.name)) != 0)
+        goto oom;
+    if (o.email != NULL && json_object_set_new(body, "email", json_string(o.email)) != 0)
+        goto oom;
+    if (o.user_email != NULL || o.user_password != NULL) {
+        user = json_object();
+        if (user == NULL || json_object_set_new(body, "user", user) != 0)
+            goto oom;
+        if (o.user_email != NULL &&
+            json_object_set_new(user, "email", json_string(o.user_email)) != 0)
+            goto oom;
+        if (o.user_password != NULL &&
+            json_object_set_new(user, "password", json_string(o.user_password)) != 0)
+            goto oom;
+    }
+    if (open_store(o.db, &store) != 0) {
+        json_decref(body);
+        return 1;
+    }
+    memset(&app, 0, sizeof(app));
+    app.store = store;
+    tl_problem_init(&prob);
+    if (tl_api_account_create(&app, kind, body, &out, &prob) != TL_OK) {
+        print_problem(&prob);
+        rc = 1;
+        goto out;
+    }
+    text = json_dumps(out, JSON_COMPACT);
+    if (text == NULL)
+        goto oom;
+    printf("%s\n", text);
+    fflush(stdout);
+    free(text);
+    rc = 0;
+out:
+    json_decref(out);
+    json_decref(body);
+    tl_store_close(store);
+    return rc;
+oom:
+    /* json_string() also fails on invalid UTF-8, which is what a user can cause. */
+    fprintf(stderr, "tracklink: out of memory, or a flag value is not UTF-8\n");
+    rc = 1;
+    goto out;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+
+    if (argc < 2)
+        return usage(stderr, EXIT_USAGE);
+    cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+        return usage(stdout, 0);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("tracklink %s\n", TL_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0 && strcmp(cmd, "admin") != 0)
+        return bad_usage("unknown command: %s", cmd);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "tracklink: libsodium failed to initialise\n");
+        return 1;
+    }
+    tl_url_global_init();
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc - 2, argv + 2);
+    return cmd_admin(argc - 2, argv + 2);
+}
