@@ -25,6 +25,7 @@
  * itself: see the VIS_* and OWN_* predicates.
  */
 #include "store/sqlite.h"
+#include "store/sqlite_internal.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -43,66 +44,12 @@
 extern const struct tl_embedded tl_migrations_sqlite[];
 extern const size_t tl_migrations_sqlite_n;
 
-#define BUSY_TIMEOUT_MS  5000
-#define BATCH_MAX        256 /* jobs per transaction */
-#define STMT_CACHE_FIRST 64  /* slots; grows by doubling */
-
-/* A connection and its prepared statements. */
-struct stmt_slot {
-    const char *sql; /* the key: address of a static SQL string */
-    sqlite3_stmt *stmt;
-};
-
-struct sqlite_store;
-
-struct conn {
-    sqlite3 *db;
-    struct stmt_slot *slots;
-    size_t cap;
-    size_t n;
-    struct sqlite_store *st;
-    struct conn *prev, *next; /* in st->readers */
-};
-
-/* A unit of work for the writer thread; runs inside a savepoint. */
-typedef enum tl_err (*job_fn)(struct conn *c, void *ctx);
-
-struct job {
-    job_fn fn;
-    void *ctx;
-    enum tl_err err;
-    bool done;
-    struct job *next;
-};
-
-struct sqlite_store {
-    struct tl_store base;
-    char *uri;   /* what sqlite3_open_v2 gets */
-    bool memory; /* ":memory:", served by the memdb VFS */
-    int migrations_applied;
-
-    struct conn *writer;
-    pthread_t thread;
-    bool thread_started;
-    pthread_mutex_t mu; /* guards the queue, stopping and the counters */
-    pthread_cond_t work_cv;
-    pthread_cond_t done_cv;
-    struct job *head, *tail;
-    bool stopping;
-    uint64_t jobs, commits;
-
-    pthread_key_t key; /* this thread's reader connection */
-    bool key_created;
-    pthread_mutex_t readers_mu;
-    struct conn *readers;
-};
-
 static const struct tl_store_ops sqlite_ops;
 
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-static int64_t now_ms(void)
+int64_t sq_now_ms(void)
 {
     struct timespec ts;
 
@@ -118,7 +65,7 @@ static void set_why(char *why, size_t why_len, const char *what, const char *det
 }
 
 /* Maps an SQLite failure on db to our error enum; logs the unexpected ones. */
-static enum tl_err db_err(sqlite3 *db, int rc)
+enum tl_err sq_db_err(sqlite3 *db, int rc)
 {
     int ext = sqlite3_extended_errcode(db);
 
@@ -177,7 +124,7 @@ static bool cache_grow(struct conn *c)
  * Returns c's cached statement for sql (a static string), prepared on first
  * use, reset and with no bindings.
  */
-static enum tl_err prep(struct conn *c, const char *sql, sqlite3_stmt **out)
+enum tl_err sq_prep(struct conn *c, const char *sql, sqlite3_stmt **out)
 {
     sqlite3_stmt *stmt;
     size_t i;
@@ -197,7 +144,7 @@ static enum tl_err prep(struct conn *c, const char *sql, sqlite3_stmt **out)
     }
     rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return db_err(c->db, rc);
+        return sq_db_err(c->db, rc);
     c->slots[i].sql = sql;
     c->slots[i].stmt = stmt;
     c->n++;
@@ -206,7 +153,7 @@ static enum tl_err prep(struct conn *c, const char *sql, sqlite3_stmt **out)
 }
 
 /* Ends a use of a cached statement (also ends its implicit read). */
-static void done(sqlite3_stmt *s)
+void sq_done(sqlite3_stmt *s)
 {
     if (s != NULL) {
         sqlite3_reset(s);
@@ -215,44 +162,44 @@ static void done(sqlite3_stmt *s)
 }
 
 /* Binds v to parameter i when the statement has that many parameters. */
-static int bind_i64(sqlite3_stmt *s, int i, int64_t v)
+int sq_bind_i64(sqlite3_stmt *s, int i, int64_t v)
 {
     return i <= sqlite3_bind_parameter_count(s) ? sqlite3_bind_int64(s, i, v) : SQLITE_OK;
 }
 
 /* Binds a borrowed string (NULL binds NULL). */
-static int bind_str(sqlite3_stmt *s, int i, const char *v)
+int sq_bind_str(sqlite3_stmt *s, int i, const char *v)
 {
     return v == NULL ? sqlite3_bind_null(s, i) : sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
 /* Binds an id, with 0 meaning NULL. */
-static int bind_opt_i64(sqlite3_stmt *s, int i, int64_t v)
+int sq_bind_opt_i64(sqlite3_stmt *s, int i, int64_t v)
 {
     return v == 0 ? sqlite3_bind_null(s, i) : sqlite3_bind_int64(s, i, v);
 }
 
 /* Runs a statement to its end. */
-static enum tl_err step_done(struct conn *c, sqlite3_stmt *s)
+enum tl_err sq_step_done(struct conn *c, sqlite3_stmt *s)
 {
     int rc;
 
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         ;
     sqlite3_reset(s);
-    return rc == SQLITE_DONE ? TL_OK : db_err(c->db, rc);
+    return rc == SQLITE_DONE ? TL_OK : sq_db_err(c->db, rc);
 }
 
 /* Runs a cached statement without parameters. */
-static enum tl_err exec_cached(struct conn *c, const char *sql)
+enum tl_err sq_exec_cached(struct conn *c, const char *sql)
 {
     sqlite3_stmt *s;
-    enum tl_err err = prep(c, sql, &s);
+    enum tl_err err = sq_prep(c, sql, &s);
 
     if (err != TL_OK)
         return err;
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     return err;
 }
 
@@ -260,7 +207,7 @@ static enum tl_err exec_cached(struct conn *c, const char *sql)
  * Steps s expecting at most one row: TL_OK with a row at hand, TL_ERR_NOTFOUND
  * when there is none, or the failure.
  */
-static enum tl_err step_row(struct conn *c, sqlite3_stmt *s)
+enum tl_err sq_step_row(struct conn *c, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
 
@@ -268,11 +215,11 @@ static enum tl_err step_row(struct conn *c, sqlite3_stmt *s)
         return TL_OK;
     if (rc == SQLITE_DONE)
         return TL_ERR_NOTFOUND;
-    return db_err(c->db, rc);
+    return sq_db_err(c->db, rc);
 }
 
 /* Copies text column i into the arena (NULL column gives NULL). */
-static enum tl_err col_str(sqlite3_stmt *s, int i, struct tl_arena *a, const char **out)
+enum tl_err sq_col_str(sqlite3_stmt *s, int i, struct tl_arena *a, const char **out)
 {
     const unsigned char *t;
 
@@ -288,7 +235,7 @@ static enum tl_err col_str(sqlite3_stmt *s, int i, struct tl_arena *a, const cha
 }
 
 /* Grows an arena array of n items of size bytes to hold one more. */
-static void *arr_grow(struct tl_arena *a, void *old, size_t n, size_t *cap, size_t size)
+void *sq_arr_grow(struct tl_arena *a, void *old, size_t n, size_t *cap, size_t size)
 {
     size_t ncap = *cap == 0 ? 8 : *cap * 2;
     void *p;
@@ -304,14 +251,14 @@ static void *arr_grow(struct tl_arena *a, void *old, size_t n, size_t *cap, size
     return p;
 }
 
-static bool actor_valid(const struct tl_actor *who)
+bool sq_actor_valid(const struct tl_actor *who)
 {
     return who != NULL && (who->kind == TL_ACCOUNT_ADMIN || who->kind == TL_ACCOUNT_BRAND ||
                            who->kind == TL_ACCOUNT_PARTNER);
 }
 
 /* Writes are for brands (their own objects) and the admin. */
-static bool actor_writes(const struct tl_actor *who)
+bool sq_actor_writes(const struct tl_actor *who)
 {
     return who != NULL && (who->kind == TL_ACCOUNT_ADMIN || who->kind == TL_ACCOUNT_BRAND);
 }
@@ -329,7 +276,7 @@ static int kind_parse(const char *s)
     return -1;
 }
 
-static void page_norm(const struct tl_page *page, int64_t *after, int *limit)
+void sq_page_norm(const struct tl_page *page, int64_t *after, int *limit)
 {
     *after = page != NULL && page->after > 0 ? page->after : 0;
     *limit = page != NULL ? page->limit : TL_LIST_DEFAULT;
@@ -446,7 +393,7 @@ static void reader_destroy(void *p)
 }
 
 /* This thread's read connection, opened on first use. */
-static enum tl_err reader(struct sqlite_store *st, struct conn **out)
+enum tl_err sq_reader(struct sqlite_store *st, struct conn **out)
 {
     struct conn *c = pthread_getspecific(st->key);
     char why[256];
@@ -484,15 +431,15 @@ static const char SQL_RELEASE[] = "RELEASE j";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO j";
 
 /* A read transaction, so that a read made of several queries sees one state. */
-static enum tl_err read_begin(struct conn *c)
+enum tl_err sq_read_begin(struct conn *c)
 {
-    return exec_cached(c, SQL_BEGIN);
+    return sq_exec_cached(c, SQL_BEGIN);
 }
 
-static void read_end(struct conn *c)
+void sq_read_end(struct conn *c)
 {
-    if (!sqlite3_get_autocommit(c->db) && exec_cached(c, SQL_COMMIT) != TL_OK)
-        exec_cached(c, SQL_ROLLBACK);
+    if (!sqlite3_get_autocommit(c->db) && sq_exec_cached(c, SQL_COMMIT) != TL_OK)
+        sq_exec_cached(c, SQL_ROLLBACK);
 }
 
 /* ------------------------------------------------------------------ */
@@ -513,13 +460,13 @@ static void run_batch(struct conn *c, struct job *batch)
     struct job *j;
     enum tl_err err;
 
-    err = exec_cached(c, SQL_BEGIN_IMMEDIATE);
+    err = sq_exec_cached(c, SQL_BEGIN_IMMEDIATE);
     if (err != TL_OK) {
         batch_fail(batch, err == TL_ERR_BUSY ? TL_ERR_BUSY : TL_ERR_IO);
         return;
     }
     for (j = batch; j != NULL; j = j->next) {
-        err = exec_cached(c, SQL_SAVEPOINT);
+        err = sq_exec_cached(c, SQL_SAVEPOINT);
         if (err != TL_OK)
             goto abort;
         j->err = j->fn(c, j->ctx);
@@ -528,16 +475,16 @@ static void run_batch(struct conn *c, struct job *batch)
             err = TL_ERR_IO;
             goto abort;
         }
-        if (j->err != TL_OK && exec_cached(c, SQL_ROLLBACK_TO) != TL_OK)
+        if (j->err != TL_OK && sq_exec_cached(c, SQL_ROLLBACK_TO) != TL_OK)
             goto abort;
-        if (exec_cached(c, SQL_RELEASE) != TL_OK)
+        if (sq_exec_cached(c, SQL_RELEASE) != TL_OK)
             goto abort;
     }
-    if (exec_cached(c, SQL_COMMIT) == TL_OK)
+    if (sq_exec_cached(c, SQL_COMMIT) == TL_OK)
         return;
 abort:
     if (!sqlite3_get_autocommit(c->db))
-        exec_cached(c, SQL_ROLLBACK);
+        sq_exec_cached(c, SQL_ROLLBACK);
     for (j = batch; j != NULL; j = j->next)
         j->err = TL_ERR_IO;
 }
@@ -586,7 +533,7 @@ static void *writer_main(void *arg)
  * committed. Returns fn's error, TL_ERR_IO when the commit failed, or
  * TL_ERR_BUSY when the store is closing. This is the one way to write.
  */
-static enum tl_err run_job(struct sqlite_store *st, job_fn fn, void *ctx)
+enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
 {
     struct job j = {fn, ctx, TL_OK, false, NULL};
 
@@ -639,20 +586,20 @@ static enum tl_err migrate(struct sqlite_store *st, char *why, size_t why_len)
             set_why(why, why_len, "migration name without a version", m->name);
             return TL_ERR_INTERNAL;
         }
-        err = exec_cached(c, SQL_BEGIN_IMMEDIATE);
+        err = sq_exec_cached(c, SQL_BEGIN_IMMEDIATE);
         if (err != TL_OK) {
             set_why(why, why_len, "cannot begin migration", sqlite3_errmsg(c->db));
             return err;
         }
-        err = prep(c, SQL_MIGRATION_HAS, &s);
+        err = sq_prep(c, SQL_MIGRATION_HAS, &s);
         if (err != TL_OK)
             goto fail;
         sqlite3_bind_int64(s, 1, version);
-        err = step_row(c, s);
-        done(s);
+        err = sq_step_row(c, s);
+        sq_done(s);
         if (err == TL_OK) {
             /* applied before (maybe by another process just now) */
-            err = exec_cached(c, SQL_COMMIT);
+            err = sq_exec_cached(c, SQL_COMMIT);
             if (err != TL_OK)
                 goto fail;
             continue;
@@ -663,19 +610,19 @@ static enum tl_err migrate(struct sqlite_store *st, char *why, size_t why_len)
         if (rc != SQLITE_OK) {
             set_why(why, why_len, m->name, msg != NULL ? msg : sqlite3_errstr(rc));
             sqlite3_free(msg);
-            exec_cached(c, SQL_ROLLBACK);
+            sq_exec_cached(c, SQL_ROLLBACK);
             return TL_ERR_IO;
         }
-        err = prep(c, SQL_MIGRATION_ADD, &s);
+        err = sq_prep(c, SQL_MIGRATION_ADD, &s);
         if (err != TL_OK)
             goto fail;
         sqlite3_bind_int64(s, 1, version);
-        bind_str(s, 2, m->name);
-        sqlite3_bind_int64(s, 3, now_ms());
-        err = step_done(c, s);
-        done(s);
+        sq_bind_str(s, 2, m->name);
+        sqlite3_bind_int64(s, 3, sq_now_ms());
+        err = sq_step_done(c, s);
+        sq_done(s);
         if (err == TL_OK)
-            err = exec_cached(c, SQL_COMMIT);
+            err = sq_exec_cached(c, SQL_COMMIT);
         if (err != TL_OK)
             goto fail;
         st->migrations_applied++;
@@ -684,7 +631,7 @@ static enum tl_err migrate(struct sqlite_store *st, char *why, size_t why_len)
 fail:
     set_why(why, why_len, m->name, sqlite3_errmsg(c->db));
     if (!sqlite3_get_autocommit(c->db))
-        exec_cached(c, SQL_ROLLBACK);
+        sq_exec_cached(c, SQL_ROLLBACK);
     return err;
 }
 
@@ -805,35 +752,19 @@ static enum tl_err st_ping(struct tl_store *s)
 {
     struct conn *c;
     sqlite3_stmt *q;
-    enum tl_err err = reader((struct sqlite_store *)s, &c);
+    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
 
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_PING, &q);
+    err = sq_prep(c, SQL_PING, &q);
     if (err != TL_OK)
         return err;
-    err = step_row(c, q);
-    done(q);
+    err = sq_step_row(c, q);
+    sq_done(q);
     return err;
 }
 
-/* ------------------------------------------------------------------ */
-/* tenancy predicates: ?1 the object id, ?2 the actor's kind (1 admin,
- * 2 brand, 4 partner, as enum tl_account_kind), ?3 the actor's account */
-
-#define VIS_PROGRAM                                                                                \
-    "(?2 = 1 OR (?2 = 2 AND p.brand_id = ?3) OR (?2 = 4 AND EXISTS (SELECT 1 FROM "                \
-    "program_partner pp WHERE pp.program_id = p.id AND pp.partner_id = ?3)))"
-#define VIS_CAMPAIGN                                                                               \
-    "(?2 = 1 OR (?2 = 2 AND c.brand_id = ?3) OR (?2 = 4 AND EXISTS (SELECT 1 FROM "                \
-    "campaign_partner cp WHERE cp.campaign_id = c.id AND cp.partner_id = ?3)))"
-#define VIS_TASK                                                                                   \
-    "(?2 = 1 OR (?2 = 2 AND t.brand_id = ?3) OR (?2 = 4 AND EXISTS (SELECT 1 FROM "                \
-    "task_partner tp WHERE tp.task_id = t.id AND tp.partner_id = ?3)))"
-/* owner only (writes, membership lists) */
-#define OWN(alias) "(?2 = 1 OR (?2 = 2 AND " alias ".brand_id = ?3))"
-
-static int bind_who(sqlite3_stmt *s, int64_t id, const struct tl_actor *who)
+int sq_bind_who(sqlite3_stmt *s, int64_t id, const struct tl_actor *who)
 {
     int rc = sqlite3_bind_int64(s, 1, id);
 
@@ -843,25 +774,24 @@ static int bind_who(sqlite3_stmt *s, int64_t id, const struct tl_actor *who)
 }
 
 /* Runs a one-row check query bound with bind_who; TL_ERR_NOTFOUND if empty. */
-static enum tl_err check_who(struct conn *c, const char *sql, int64_t id,
-                             const struct tl_actor *who)
+enum tl_err sq_check_who(struct conn *c, const char *sql, int64_t id, const struct tl_actor *who)
 {
     sqlite3_stmt *s;
-    enum tl_err err = prep(c, sql, &s);
+    enum tl_err err = sq_prep(c, sql, &s);
 
     if (err != TL_OK)
         return err;
-    if (bind_who(s, id, who) != SQLITE_OK)
-        err = db_err(c->db, sqlite3_errcode(c->db));
+    if (sq_bind_who(s, id, who) != SQLITE_OK)
+        err = sq_db_err(c->db, sqlite3_errcode(c->db));
     else
-        err = step_row(c, s);
-    done(s);
+        err = sq_step_row(c, s);
+    sq_done(s);
     return err;
 }
 
 /* Loads a list of ids (one column) for parent into the arena. */
-static enum tl_err load_ids(struct conn *c, const char *sql, int64_t parent, struct tl_arena *a,
-                            int64_t **out, size_t *n_out)
+enum tl_err sq_load_ids(struct conn *c, const char *sql, int64_t parent, struct tl_arena *a,
+                        int64_t **out, size_t *n_out)
 {
     sqlite3_stmt *s;
     int64_t *ids = NULL;
@@ -871,39 +801,35 @@ static enum tl_err load_ids(struct conn *c, const char *sql, int64_t parent, str
 
     *out = NULL;
     *n_out = 0;
-    err = prep(c, sql, &s);
+    err = sq_prep(c, sql, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, parent);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap && (ids = arr_grow(a, ids, n, &cap, sizeof(*ids))) == NULL) {
+        if (n == cap && (ids = sq_arr_grow(a, ids, n, &cap, sizeof(*ids))) == NULL) {
             err = TL_ERR_NOMEM;
             goto out;
         }
         ids[n++] = sqlite3_column_int64(s, 0);
     }
     if (rc != SQLITE_DONE) {
-        err = db_err(c->db, rc);
+        err = sq_db_err(c->db, rc);
         goto out;
     }
     *out = ids;
     *n_out = n;
 out:
-    done(s);
+    sq_done(s);
     return err;
 }
-
-/* Fills one list item from the current row of s. */
-typedef enum tl_err (*fill_fn)(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                               struct tl_arena *a, void *item);
 
 /*
  * Steps s (already bound, with LIMIT limit + 1) and fills up to limit items
  * of size bytes into an arena array.
  */
-static enum tl_err collect(struct conn *c, sqlite3_stmt *s, int limit, const struct tl_actor *who,
-                           struct tl_arena *a, size_t size, fill_fn fill, void **items_out,
-                           size_t *n_out, bool *more)
+enum tl_err sq_collect(struct conn *c, sqlite3_stmt *s, int limit, const struct tl_actor *who,
+                       struct tl_arena *a, size_t size, fill_fn fill, void **items_out,
+                       size_t *n_out, bool *more)
 {
     unsigned char *items = NULL;
     size_t n = 0, cap = 0;
@@ -915,7 +841,7 @@ static enum tl_err collect(struct conn *c, sqlite3_stmt *s, int limit, const str
             *more = true;
             break;
         }
-        if (n == cap && (items = arr_grow(a, items, n, &cap, size)) == NULL) {
+        if (n == cap && (items = sq_arr_grow(a, items, n, &cap, size)) == NULL) {
             err = TL_ERR_NOMEM;
             goto out;
         }
@@ -925,17 +851,17 @@ static enum tl_err collect(struct conn *c, sqlite3_stmt *s, int limit, const str
         n++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        err = db_err(c->db, rc);
+        err = sq_db_err(c->db, rc);
         goto out;
     }
     *items_out = items;
     *n_out = n;
 out:
-    done(s);
+    sq_done(s);
     return err;
 }
 
-static void list_init(size_t *n, bool *more)
+void sq_list_init(size_t *n, bool *more)
 {
     *n = 0;
     *more = false;
@@ -964,52 +890,52 @@ static enum tl_err account_create_job(struct conn *c, void *arg)
     sqlite3_stmt *s;
     enum tl_err err;
 
-    err = prep(c, SQL_ACCOUNT_INSERT, &s);
+    err = sq_prep(c, SQL_ACCOUNT_INSERT, &s);
     if (err != TL_OK)
         return err;
-    bind_str(s, 1, tl_account_kind_str(in->kind));
-    bind_str(s, 2, in->name);
-    bind_str(s, 3, in->email);
+    sq_bind_str(s, 1, tl_account_kind_str(in->kind));
+    sq_bind_str(s, 2, in->name);
+    sq_bind_str(s, 3, in->email);
     sqlite3_bind_int64(s, 4, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
     x->id = sqlite3_last_insert_rowid(c->db);
 
-    err = prep(c, SQL_KEY_INSERT, &s);
+    err = sq_prep(c, SQL_KEY_INSERT, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, x->id);
     sqlite3_bind_blob(s, 2, in->key_hash, sizeof(in->key_hash), SQLITE_STATIC);
-    bind_str(s, 3, in->key_prefix != NULL ? in->key_prefix : "");
+    sq_bind_str(s, 3, in->key_prefix != NULL ? in->key_prefix : "");
     sqlite3_bind_int64(s, 4, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err != TL_OK || in->user_email == NULL)
         return err;
 
-    err = prep(c, SQL_USER_INSERT, &s);
+    err = sq_prep(c, SQL_USER_INSERT, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, x->id);
-    bind_str(s, 2, in->user_email);
-    bind_str(s, 3, in->user_pw_hash);
+    sq_bind_str(s, 2, in->user_email);
+    sq_bind_str(s, 3, in->user_pw_hash);
     sqlite3_bind_int64(s, 4, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     return err;
 }
 
 static enum tl_err st_account_create(struct tl_store *s, const struct tl_account_new *in,
                                      int64_t *id_out)
 {
-    struct account_create_ctx x = {in, now_ms(), 0};
+    struct account_create_ctx x = {in, sq_now_ms(), 0};
     enum tl_err err;
 
     if (in == NULL || in->name == NULL || kind_parse(tl_account_kind_str(in->kind)) < 0)
         return TL_ERR_INVALID;
-    err = run_job((struct sqlite_store *)s, account_create_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, account_create_job, &x);
     if (err == TL_OK && id_out != NULL)
         *id_out = x.id;
     return err;
@@ -1024,16 +950,16 @@ static enum tl_err st_actor_by_key(struct tl_store *s, const unsigned char key_h
 {
     struct conn *c;
     sqlite3_stmt *q;
-    enum tl_err err = reader((struct sqlite_store *)s, &c);
+    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
     int kind;
 
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_ACTOR_BY_KEY, &q);
+    err = sq_prep(c, SQL_ACTOR_BY_KEY, &q);
     if (err != TL_OK)
         return err;
     sqlite3_bind_blob(q, 1, key_hash, 32, SQLITE_STATIC);
-    err = step_row(c, q);
+    err = sq_step_row(c, q);
     if (err == TL_OK) {
         kind = kind_parse((const char *)sqlite3_column_text(q, 1));
         if (kind < 0) {
@@ -1043,7 +969,7 @@ static enum tl_err st_actor_by_key(struct tl_store *s, const unsigned char key_h
             out->kind = (enum tl_account_kind)kind;
         }
     }
-    done(q);
+    sq_done(q);
     return err;
 }
 
@@ -1055,16 +981,16 @@ static enum tl_err st_account_get(struct tl_store *s, int64_t id, struct tl_aren
 {
     struct conn *c;
     sqlite3_stmt *q;
-    enum tl_err err = reader((struct sqlite_store *)s, &c);
+    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
     int kind;
 
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_ACCOUNT_GET, &q);
+    err = sq_prep(c, SQL_ACCOUNT_GET, &q);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(q, 1, id);
-    err = step_row(c, q);
+    err = sq_step_row(c, q);
     if (err != TL_OK)
         goto out;
     memset(out, 0, sizeof(*out));
@@ -1075,12 +1001,12 @@ static enum tl_err st_account_get(struct tl_store *s, int64_t id, struct tl_aren
         goto out;
     }
     out->kind = (enum tl_account_kind)kind;
-    err = col_str(q, 2, a, &out->name);
+    err = sq_col_str(q, 2, a, &out->name);
     if (err == TL_OK)
-        err = col_str(q, 3, a, &out->email);
+        err = sq_col_str(q, 3, a, &out->email);
     out->created_at = sqlite3_column_int64(q, 4);
 out:
-    done(q);
+    sq_done(q);
     return err;
 }
 
@@ -1160,8 +1086,8 @@ out:
     return err;
 }
 
-static enum tl_err fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                                struct tl_arena *a, void *item)
+enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                            struct tl_arena *a, void *item)
 {
     struct tl_program *p = item;
     enum tl_err err;
@@ -1174,12 +1100,12 @@ static enum tl_err fill_program(struct conn *c, sqlite3_stmt *s, const struct tl
     p->referral_window_days = sqlite3_column_int(s, 6);
     p->created_at = sqlite3_column_int64(s, 9);
     p->updated_at = sqlite3_column_int64(s, 10);
-    if ((err = col_str(s, 2, a, &p->name)) != TL_OK ||
-        (err = col_str(s, 3, a, &p->default_landing_page)) != TL_OK ||
+    if ((err = sq_col_str(s, 2, a, &p->name)) != TL_OK ||
+        (err = sq_col_str(s, 3, a, &p->default_landing_page)) != TL_OK ||
         (err = domains_decode(s, 4, a, &p->permitted_domains, &p->n_permitted_domains)) != TL_OK ||
-        (err = col_str(s, 5, a, &p->click_id_param)) != TL_OK ||
-        (err = col_str(s, 7, a, &p->currency)) != TL_OK ||
-        (err = col_str(s, 8, a, &p->postback_key)) != TL_OK)
+        (err = sq_col_str(s, 5, a, &p->click_id_param)) != TL_OK ||
+        (err = sq_col_str(s, 7, a, &p->currency)) != TL_OK ||
+        (err = sq_col_str(s, 8, a, &p->postback_key)) != TL_OK)
         return err;
     return TL_OK;
 }
@@ -1209,30 +1135,30 @@ static enum tl_err program_create_job(struct conn *c, void *arg)
 
     if (x->who->kind == TL_ACCOUNT_ADMIN) {
         brand_id = in->brand_id;
-        err = prep(c, SQL_BRAND_EXISTS, &s);
+        err = sq_prep(c, SQL_BRAND_EXISTS, &s);
         if (err != TL_OK)
             return err;
         sqlite3_bind_int64(s, 1, brand_id);
-        err = step_row(c, s);
-        done(s);
+        err = sq_step_row(c, s);
+        sq_done(s);
         if (err != TL_OK)
             return err;
     }
-    err = prep(c, SQL_PROGRAM_INSERT, &s);
+    err = sq_prep(c, SQL_PROGRAM_INSERT, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, brand_id);
-    bind_str(s, 2, in->name);
-    bind_str(s, 3, in->default_landing_page);
-    bind_str(s, 4, x->domains);
-    bind_str(s, 5, in->click_id_param);
+    sq_bind_str(s, 2, in->name);
+    sq_bind_str(s, 3, in->default_landing_page);
+    sq_bind_str(s, 4, x->domains);
+    sq_bind_str(s, 5, in->click_id_param);
     sqlite3_bind_int(s, 6, in->referral_window_days > 0 ? in->referral_window_days : 30);
-    bind_str(s, 7, in->currency);
-    bind_str(s, 8, in->postback_key);
+    sq_bind_str(s, 7, in->currency);
+    sq_bind_str(s, 8, in->postback_key);
     sqlite3_bind_int64(s, 9, in->created_at > 0 ? in->created_at : x->now);
     sqlite3_bind_int64(s, 10, in->created_at > 0 ? in->created_at : x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err == TL_OK)
         x->id = sqlite3_last_insert_rowid(c->db);
     return err;
@@ -1241,17 +1167,17 @@ static enum tl_err program_create_job(struct conn *c, void *arg)
 static enum tl_err st_program_create(struct tl_store *s, const struct tl_actor *who,
                                      const struct tl_program *in, int64_t *id_out)
 {
-    struct program_write_ctx x = {who, in, NULL, now_ms(), 0};
+    struct program_write_ctx x = {who, in, NULL, sq_now_ms(), 0};
     char *domains = NULL;
     enum tl_err err;
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
     err = domains_encode(in->permitted_domains, in->n_permitted_domains, &domains);
     if (err != TL_OK)
         return err;
     x.domains = domains;
-    err = run_job((struct sqlite_store *)s, program_create_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, program_create_job, &x);
     if (err == TL_OK && id_out != NULL)
         *id_out = x.id;
     free(domains);
@@ -1268,19 +1194,19 @@ static enum tl_err st_program_get(struct tl_store *s, const struct tl_actor *who
     sqlite3_stmt *q;
     enum tl_err err;
 
-    if (!actor_valid(who))
+    if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_PROGRAM_GET, &q);
+    err = sq_prep(c, SQL_PROGRAM_GET, &q);
     if (err != TL_OK)
         return err;
-    bind_who(q, id, who);
-    err = step_row(c, q);
+    sq_bind_who(q, id, who);
+    err = sq_step_row(c, q);
     if (err == TL_OK)
-        err = fill_program(c, q, who, a, out);
-    done(q);
+        err = sq_fill_program(c, q, who, a, out);
+    sq_done(q);
     return err;
 }
 
@@ -1295,15 +1221,15 @@ static const char SQL_PROGRAM_LIST_PARTNER[] =
     " WHERE m.partner_id = ?3 AND m.program_id > ?1 ORDER BY m.program_id LIMIT ?2";
 
 /* Binds the paging parameters ?1 after, ?2 limit + 1 and ?3 the actor. */
-static void bind_page(sqlite3_stmt *q, int64_t after, int limit, const struct tl_actor *who)
+void sq_bind_page(sqlite3_stmt *q, int64_t after, int limit, const struct tl_actor *who)
 {
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit + 1);
-    bind_i64(q, 3, who->account_id);
+    sq_bind_i64(q, 3, who->account_id);
 }
 
-static const char *by_kind(const struct tl_actor *who, const char *admin, const char *brand,
-                           const char *partner)
+const char *sq_by_kind(const struct tl_actor *who, const char *admin, const char *brand,
+                       const char *partner)
 {
     return who->kind == TL_ACCOUNT_ADMIN ? admin : who->kind == TL_ACCOUNT_BRAND ? brand : partner;
 }
@@ -1320,20 +1246,21 @@ static enum tl_err st_program_list(struct tl_store *s, const struct tl_actor *wh
     void *arr = NULL;
 
     *items = NULL;
-    list_init(n, more);
-    if (!actor_valid(who))
+    sq_list_init(n, more);
+    if (!sq_actor_valid(who))
         return TL_OK;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    page_norm(page, &after, &limit);
-    err = prep(
-        c, by_kind(who, SQL_PROGRAM_LIST_ADMIN, SQL_PROGRAM_LIST_BRAND, SQL_PROGRAM_LIST_PARTNER),
+    sq_page_norm(page, &after, &limit);
+    err = sq_prep(
+        c,
+        sq_by_kind(who, SQL_PROGRAM_LIST_ADMIN, SQL_PROGRAM_LIST_BRAND, SQL_PROGRAM_LIST_PARTNER),
         &q);
     if (err != TL_OK)
         return err;
-    bind_page(q, after, limit, who);
-    err = collect(c, q, limit, who, a, sizeof(**items), fill_program, &arr, n, more);
+    sq_bind_page(q, after, limit, who);
+    err = sq_collect(c, q, limit, who, a, sizeof(**items), sq_fill_program, &arr, n, more);
     *items = arr;
     return err;
 }
@@ -1355,21 +1282,21 @@ static enum tl_err program_update_job(struct conn *c, void *arg)
     sqlite3_stmt *s;
     enum tl_err err;
 
-    err = prep(c, SQL_PROGRAM_UPDATE, &s);
+    err = sq_prep(c, SQL_PROGRAM_UPDATE, &s);
     if (err != TL_OK)
         return err;
-    bind_who(s, in->id, x->who);
-    bind_str(s, 4, in->name);
-    bind_str(s, 5, in->default_landing_page);
-    bind_str(s, 6, x->domains);
-    bind_str(s, 7, in->click_id_param);
+    sq_bind_who(s, in->id, x->who);
+    sq_bind_str(s, 4, in->name);
+    sq_bind_str(s, 5, in->default_landing_page);
+    sq_bind_str(s, 6, x->domains);
+    sq_bind_str(s, 7, in->click_id_param);
     if (in->referral_window_days > 0)
         sqlite3_bind_int(s, 8, in->referral_window_days);
-    bind_str(s, 9, in->currency);
-    bind_str(s, 10, in->postback_key);
+    sq_bind_str(s, 9, in->currency);
+    sq_bind_str(s, 10, in->postback_key);
     sqlite3_bind_int64(s, 11, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err == TL_OK && sqlite3_changes(c->db) == 0)
         err = TL_ERR_NOTFOUND;
     return err;
@@ -1378,17 +1305,17 @@ static enum tl_err program_update_job(struct conn *c, void *arg)
 static enum tl_err st_program_update(struct tl_store *s, const struct tl_actor *who,
                                      const struct tl_program *in)
 {
-    struct program_write_ctx x = {who, in, NULL, now_ms(), 0};
+    struct program_write_ctx x = {who, in, NULL, sq_now_ms(), 0};
     char *domains = NULL;
     enum tl_err err;
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
     err = domains_encode(in->permitted_domains, in->n_permitted_domains, &domains);
     if (err != TL_OK)
         return err;
     x.domains = domains;
-    err = run_job((struct sqlite_store *)s, program_update_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, program_update_job, &x);
     free(domains);
     return err;
 }
@@ -1410,9 +1337,9 @@ static enum tl_err fill_landing_page(struct conn *c, sqlite3_stmt *s, const stru
     l->id = sqlite3_column_int64(s, 0);
     l->program_id = sqlite3_column_int64(s, 1);
     l->created_at = sqlite3_column_int64(s, 4);
-    if ((err = col_str(s, 2, a, &l->name)) != TL_OK)
+    if ((err = sq_col_str(s, 2, a, &l->name)) != TL_OK)
         return err;
-    return col_str(s, 3, a, &l->url);
+    return sq_col_str(s, 3, a, &l->url);
 }
 
 struct lp_create_ctx {
@@ -1433,18 +1360,18 @@ static enum tl_err lp_create_job(struct conn *c, void *arg)
     sqlite3_stmt *s;
     enum tl_err err;
 
-    err = check_who(c, SQL_PROGRAM_OWN, x->in->program_id, x->who);
+    err = sq_check_who(c, SQL_PROGRAM_OWN, x->in->program_id, x->who);
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_LP_INSERT, &s);
+    err = sq_prep(c, SQL_LP_INSERT, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, x->in->program_id);
-    bind_str(s, 2, x->in->name);
-    bind_str(s, 3, x->in->url);
+    sq_bind_str(s, 2, x->in->name);
+    sq_bind_str(s, 3, x->in->url);
     sqlite3_bind_int64(s, 4, x->in->created_at > 0 ? x->in->created_at : x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err == TL_OK)
         x->id = sqlite3_last_insert_rowid(c->db);
     return err;
@@ -1453,12 +1380,12 @@ static enum tl_err lp_create_job(struct conn *c, void *arg)
 static enum tl_err st_landing_page_create(struct tl_store *s, const struct tl_actor *who,
                                           const struct tl_landing_page *in, int64_t *id_out)
 {
-    struct lp_create_ctx x = {who, in, now_ms(), 0};
+    struct lp_create_ctx x = {who, in, sq_now_ms(), 0};
     enum tl_err err;
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    err = run_job((struct sqlite_store *)s, lp_create_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, lp_create_job, &x);
     if (err == TL_OK && id_out != NULL)
         *id_out = x.id;
     return err;
@@ -1475,19 +1402,19 @@ static enum tl_err st_landing_page_get(struct tl_store *s, const struct tl_actor
     sqlite3_stmt *q;
     enum tl_err err;
 
-    if (!actor_valid(who))
+    if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_LP_GET, &q);
+    err = sq_prep(c, SQL_LP_GET, &q);
     if (err != TL_OK)
         return err;
-    bind_who(q, id, who);
-    err = step_row(c, q);
+    sq_bind_who(q, id, who);
+    err = sq_step_row(c, q);
     if (err == TL_OK)
         err = fill_landing_page(c, q, who, a, out);
-    done(q);
+    sq_done(q);
     return err;
 }
 
@@ -1510,29 +1437,29 @@ static enum tl_err st_landing_page_list(struct tl_store *s, const struct tl_acto
     void *arr = NULL;
 
     *items = NULL;
-    list_init(n, more);
-    if (!actor_valid(who))
+    sq_list_init(n, more);
+    if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    page_norm(page, &after, &limit);
-    err = read_begin(c);
+    sq_page_norm(page, &after, &limit);
+    err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
-    err = check_who(c, SQL_PROGRAM_VISIBLE, program_id, who);
+    err = sq_check_who(c, SQL_PROGRAM_VISIBLE, program_id, who);
     if (err != TL_OK)
         goto out;
-    err = prep(c, SQL_LP_LIST, &q);
+    err = sq_prep(c, SQL_LP_LIST, &q);
     if (err != TL_OK)
         goto out;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit + 1);
     sqlite3_bind_int64(q, 3, program_id);
-    err = collect(c, q, limit, who, a, sizeof(**items), fill_landing_page, &arr, n, more);
+    err = sq_collect(c, q, limit, who, a, sizeof(**items), fill_landing_page, &arr, n, more);
     *items = arr;
 out:
-    read_end(c);
+    sq_read_end(c);
     return err;
 }
 
@@ -1550,9 +1477,9 @@ static enum tl_err fill_membership(struct conn *c, sqlite3_stmt *s, const struct
     memset(m, 0, sizeof(*m));
     m->partner_id = sqlite3_column_int64(s, 0);
     m->created_at = sqlite3_column_int64(s, 3);
-    if ((err = col_str(s, 1, a, &m->name)) != TL_OK)
+    if ((err = sq_col_str(s, 1, a, &m->name)) != TL_OK)
         return err;
-    return col_str(s, 2, a, &m->email);
+    return sq_col_str(s, 2, a, &m->email);
 }
 
 /*
@@ -1572,29 +1499,29 @@ static enum tl_err member_list(struct tl_store *s, const struct tl_actor *who, c
     void *arr = NULL;
 
     *items = NULL;
-    list_init(n, more);
-    if (!actor_writes(who))
+    sq_list_init(n, more);
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    page_norm(page, &after, &limit);
-    err = read_begin(c);
+    sq_page_norm(page, &after, &limit);
+    err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
-    err = check_who(c, own_sql, parent, who);
+    err = sq_check_who(c, own_sql, parent, who);
     if (err != TL_OK)
         goto out;
-    err = prep(c, list_sql, &q);
+    err = sq_prep(c, list_sql, &q);
     if (err != TL_OK)
         goto out;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit + 1);
     sqlite3_bind_int64(q, 3, parent);
-    err = collect(c, q, limit, who, a, sizeof(**items), fill_membership, &arr, n, more);
+    err = sq_collect(c, q, limit, who, a, sizeof(**items), fill_membership, &arr, n, more);
     *items = arr;
 out:
-    read_end(c);
+    sq_read_end(c);
     return err;
 }
 
@@ -1603,18 +1530,18 @@ static enum tl_err pair_has(struct tl_store *s, const char *sql, int64_t a, int6
 {
     struct conn *c;
     sqlite3_stmt *q;
-    enum tl_err err = reader((struct sqlite_store *)s, &c);
+    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
 
     *yes = false;
     if (err != TL_OK)
         return err;
-    err = prep(c, sql, &q);
+    err = sq_prep(c, sql, &q);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(q, 1, a);
     sqlite3_bind_int64(q, 2, b);
-    err = step_row(c, q);
-    done(q);
+    err = sq_step_row(c, q);
+    sq_done(q);
     if (err == TL_OK)
         *yes = true;
     return err == TL_ERR_NOTFOUND ? TL_OK : err;
@@ -1645,36 +1572,36 @@ static enum tl_err member_add_job(struct conn *c, void *arg)
     enum tl_err err;
     int64_t ref;
 
-    err = prep(c, x->own_sql, &s);
+    err = sq_prep(c, x->own_sql, &s);
     if (err != TL_OK)
         return err;
-    bind_who(s, x->parent, x->who);
-    err = step_row(c, s);
+    sq_bind_who(s, x->parent, x->who);
+    err = sq_step_row(c, s);
     ref = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    done(s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
 
-    err = prep(c, x->need_sql, &s);
+    err = sq_prep(c, x->need_sql, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, ref);
     sqlite3_bind_int64(s, 2, x->partner_id);
-    err = step_row(c, s);
-    done(s);
+    err = sq_step_row(c, s);
+    sq_done(s);
     if (err == TL_ERR_NOTFOUND)
         return x->need_err;
     if (err != TL_OK)
         return err;
 
-    err = prep(c, x->insert_sql, &s);
+    err = sq_prep(c, x->insert_sql, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, x->parent);
     sqlite3_bind_int64(s, 2, x->partner_id);
     sqlite3_bind_int64(s, 3, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err == TL_OK)
         x->created = sqlite3_changes(c->db) > 0;
     return err;
@@ -1686,10 +1613,10 @@ static enum tl_err member_add(struct tl_store *s, struct member_add_ctx *x, bool
 
     if (created != NULL)
         *created = false;
-    if (!actor_writes(x->who))
+    if (!sq_actor_writes(x->who))
         return TL_ERR_NOTFOUND;
-    x->now = now_ms();
-    err = run_job((struct sqlite_store *)s, member_add_job, x);
+    x->now = sq_now_ms();
+    err = sq_run_job((struct sqlite_store *)s, member_add_job, x);
     if (err == TL_OK && created != NULL)
         *created = x->created;
     return err;
@@ -1742,8 +1669,8 @@ static enum tl_err st_program_partner_has(struct tl_store *s, int64_t program_id
 static const char SQL_CAMPAIGN_LPS[] =
     "SELECT landing_page_id FROM campaign_landing_page WHERE campaign_id = ?1 ORDER BY pos";
 
-static enum tl_err fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                                 struct tl_arena *a, void *item)
+enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                             struct tl_arena *a, void *item)
 {
     struct tl_campaign *k = item;
     int status, mode, payout;
@@ -1767,9 +1694,9 @@ static enum tl_err fill_campaign(struct conn *c, sqlite3_stmt *s, const struct t
     k->payout_rate_bp = sqlite3_column_int(s, 9);
     k->created_at = sqlite3_column_int64(s, 10);
     k->updated_at = sqlite3_column_int64(s, 11);
-    if ((err = col_str(s, 3, a, &k->name)) != TL_OK)
+    if ((err = sq_col_str(s, 3, a, &k->name)) != TL_OK)
         return err;
-    return load_ids(c, SQL_CAMPAIGN_LPS, k->id, a, &k->landing_page_ids, &k->n_landing_page_ids);
+    return sq_load_ids(c, SQL_CAMPAIGN_LPS, k->id, a, &k->landing_page_ids, &k->n_landing_page_ids);
 }
 
 struct campaign_write_ctx {
@@ -1795,32 +1722,32 @@ static enum tl_err campaign_lps_store(struct conn *c, int64_t campaign_id, int64
     enum tl_err err;
     size_t i;
 
-    err = prep(c, SQL_CAMPAIGN_LP_DELETE, &s);
+    err = sq_prep(c, SQL_CAMPAIGN_LP_DELETE, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, campaign_id);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     for (i = 0; err == TL_OK && i < in->n_landing_page_ids; i++) {
-        err = prep(c, SQL_LP_OF_PROGRAM, &s);
+        err = sq_prep(c, SQL_LP_OF_PROGRAM, &s);
         if (err != TL_OK)
             break;
         sqlite3_bind_int64(s, 1, in->landing_page_ids[i]);
         sqlite3_bind_int64(s, 2, program_id);
-        err = step_row(c, s);
-        done(s);
+        err = sq_step_row(c, s);
+        sq_done(s);
         if (err == TL_ERR_NOTFOUND)
             err = TL_ERR_INVALID;
         if (err != TL_OK)
             break;
-        err = prep(c, SQL_CAMPAIGN_LP_INSERT, &s);
+        err = sq_prep(c, SQL_CAMPAIGN_LP_INSERT, &s);
         if (err != TL_OK)
             break;
         sqlite3_bind_int64(s, 1, campaign_id);
         sqlite3_bind_int64(s, 2, in->landing_page_ids[i]);
         sqlite3_bind_int64(s, 3, (int64_t)i);
-        err = step_done(c, s);
-        done(s);
+        err = sq_step_done(c, s);
+        sq_done(s);
     }
     return err;
 }
@@ -1838,31 +1765,31 @@ static enum tl_err campaign_create_job(struct conn *c, void *arg)
     enum tl_err err;
     int64_t brand_id;
 
-    err = prep(c, SQL_PROGRAM_OWN, &s);
+    err = sq_prep(c, SQL_PROGRAM_OWN, &s);
     if (err != TL_OK)
         return err;
-    bind_who(s, in->program_id, x->who);
-    err = step_row(c, s);
+    sq_bind_who(s, in->program_id, x->who);
+    err = sq_step_row(c, s);
     brand_id = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    done(s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
 
-    err = prep(c, SQL_CAMPAIGN_INSERT, &s);
+    err = sq_prep(c, SQL_CAMPAIGN_INSERT, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, in->program_id);
     sqlite3_bind_int64(s, 2, brand_id);
-    bind_str(s, 3, in->name);
-    bind_str(s, 4, tl_campaign_status_str(in->status));
+    sq_bind_str(s, 3, in->name);
+    sq_bind_str(s, 4, tl_campaign_status_str(in->status));
     sqlite3_bind_int(s, 5, in->tracking_enabled ? 1 : 0);
-    bind_str(s, 6, tl_lp_mode_str(in->lp_mode));
-    bind_str(s, 7, tl_payout_type_str(in->payout_type));
+    sq_bind_str(s, 6, tl_lp_mode_str(in->lp_mode));
+    sq_bind_str(s, 7, tl_payout_type_str(in->payout_type));
     sqlite3_bind_int64(s, 8, in->payout_amount);
     sqlite3_bind_int(s, 9, in->payout_rate_bp);
     sqlite3_bind_int64(s, 10, in->created_at > 0 ? in->created_at : x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
     x->id = sqlite3_last_insert_rowid(c->db);
@@ -1872,12 +1799,12 @@ static enum tl_err campaign_create_job(struct conn *c, void *arg)
 static enum tl_err st_campaign_create(struct tl_store *s, const struct tl_actor *who,
                                       const struct tl_campaign *in, int64_t *id_out)
 {
-    struct campaign_write_ctx x = {who, in, now_ms(), 0};
+    struct campaign_write_ctx x = {who, in, sq_now_ms(), 0};
     enum tl_err err;
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    err = run_job((struct sqlite_store *)s, campaign_create_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, campaign_create_job, &x);
     if (err == TL_OK && id_out != NULL)
         *id_out = x.id;
     return err;
@@ -1893,24 +1820,24 @@ static enum tl_err st_campaign_get(struct tl_store *s, const struct tl_actor *wh
     sqlite3_stmt *q;
     enum tl_err err;
 
-    if (!actor_valid(who))
+    if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    err = read_begin(c);
+    err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_CAMPAIGN_GET, &q);
+    err = sq_prep(c, SQL_CAMPAIGN_GET, &q);
     if (err != TL_OK)
         goto out;
-    bind_who(q, id, who);
-    err = step_row(c, q);
+    sq_bind_who(q, id, who);
+    err = sq_step_row(c, q);
     if (err == TL_OK)
-        err = fill_campaign(c, q, who, a, out);
-    done(q);
+        err = sq_fill_campaign(c, q, who, a, out);
+    sq_done(q);
 out:
-    read_end(c);
+    sq_read_end(c);
     return err;
 }
 
@@ -1940,32 +1867,32 @@ static enum tl_err st_campaign_list(struct tl_store *s, const struct tl_actor *w
     void *arr = NULL;
 
     *items = NULL;
-    list_init(n, more);
-    if (!actor_valid(who))
+    sq_list_init(n, more);
+    if (!sq_actor_valid(who))
         return TL_OK;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    page_norm(page, &after, &limit);
-    err = read_begin(c);
+    sq_page_norm(page, &after, &limit);
+    err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
-    err = prep(
-        c,
-        by_kind(who, SQL_CAMPAIGN_LIST_ADMIN, SQL_CAMPAIGN_LIST_BRAND, SQL_CAMPAIGN_LIST_PARTNER),
-        &q);
+    err = sq_prep(c,
+                  sq_by_kind(who, SQL_CAMPAIGN_LIST_ADMIN, SQL_CAMPAIGN_LIST_BRAND,
+                             SQL_CAMPAIGN_LIST_PARTNER),
+                  &q);
     if (err != TL_OK)
         goto out;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit + 1);
     sqlite3_bind_int64(q, 3, who->account_id);
     if (f != NULL && f->status >= 0)
-        bind_str(q, 4, tl_campaign_status_str((enum tl_campaign_status)f->status));
+        sq_bind_str(q, 4, tl_campaign_status_str((enum tl_campaign_status)f->status));
     sqlite3_bind_int64(q, 5, f != NULL && f->program_id > 0 ? f->program_id : 0);
-    err = collect(c, q, limit, who, a, sizeof(**items), fill_campaign, &arr, n, more);
+    err = sq_collect(c, q, limit, who, a, sizeof(**items), sq_fill_campaign, &arr, n, more);
     *items = arr;
 out:
-    read_end(c);
+    sq_read_end(c);
     return err;
 }
 
@@ -1984,30 +1911,30 @@ static enum tl_err campaign_update_job(struct conn *c, void *arg)
     enum tl_err err;
     int64_t program_id;
 
-    err = prep(c, SQL_CAMPAIGN_OWN, &s);
+    err = sq_prep(c, SQL_CAMPAIGN_OWN, &s);
     if (err != TL_OK)
         return err;
-    bind_who(s, in->id, x->who);
-    err = step_row(c, s);
+    sq_bind_who(s, in->id, x->who);
+    err = sq_step_row(c, s);
     program_id = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    done(s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
 
-    err = prep(c, SQL_CAMPAIGN_UPDATE, &s);
+    err = sq_prep(c, SQL_CAMPAIGN_UPDATE, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, in->id);
-    bind_str(s, 2, in->name);
-    bind_str(s, 3, tl_campaign_status_str(in->status));
+    sq_bind_str(s, 2, in->name);
+    sq_bind_str(s, 3, tl_campaign_status_str(in->status));
     sqlite3_bind_int(s, 4, in->tracking_enabled ? 1 : 0);
-    bind_str(s, 5, tl_lp_mode_str(in->lp_mode));
-    bind_str(s, 6, tl_payout_type_str(in->payout_type));
+    sq_bind_str(s, 5, tl_lp_mode_str(in->lp_mode));
+    sq_bind_str(s, 6, tl_payout_type_str(in->payout_type));
     sqlite3_bind_int64(s, 7, in->payout_amount);
     sqlite3_bind_int(s, 8, in->payout_rate_bp);
     sqlite3_bind_int64(s, 9, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
     return campaign_lps_store(c, in->id, program_id, in);
@@ -2016,11 +1943,11 @@ static enum tl_err campaign_update_job(struct conn *c, void *arg)
 static enum tl_err st_campaign_update(struct tl_store *s, const struct tl_actor *who,
                                       const struct tl_campaign *in)
 {
-    struct campaign_write_ctx x = {who, in, now_ms(), 0};
+    struct campaign_write_ctx x = {who, in, sq_now_ms(), 0};
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    return run_job((struct sqlite_store *)s, campaign_update_job, &x);
+    return sq_run_job((struct sqlite_store *)s, campaign_update_job, &x);
 }
 
 /* campaign memberships: the partner must be in the campaign's program */
@@ -2072,8 +1999,8 @@ static const char SQL_TASK_PARTNERS[] =
     "SELECT partner_id FROM task_partner WHERE task_id = ?1 ORDER BY partner_id";
 
 /* A partner sees only themself in partner_ids: other partners are not theirs to know. */
-static enum tl_err fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                             struct tl_arena *a, void *item)
+enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                         struct tl_arena *a, void *item)
 {
     struct tl_task *t = item;
     enum tl_err err;
@@ -2085,8 +2012,8 @@ static enum tl_err fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_ac
     t->due_at = sqlite3_column_int64(s, 5);
     t->created_at = sqlite3_column_int64(s, 6);
     t->updated_at = sqlite3_column_int64(s, 7);
-    if ((err = col_str(s, 3, a, &t->title)) != TL_OK ||
-        (err = col_str(s, 4, a, &t->description)) != TL_OK)
+    if ((err = sq_col_str(s, 3, a, &t->title)) != TL_OK ||
+        (err = sq_col_str(s, 4, a, &t->description)) != TL_OK)
         return err;
     if (who->kind == TL_ACCOUNT_PARTNER) {
         t->partner_ids = tl_arena_alloc(a, sizeof(*t->partner_ids));
@@ -2096,7 +2023,7 @@ static enum tl_err fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_ac
         t->n_partner_ids = 1;
         return TL_OK;
     }
-    return load_ids(c, SQL_TASK_PARTNERS, t->id, a, &t->partner_ids, &t->n_partner_ids);
+    return sq_load_ids(c, SQL_TASK_PARTNERS, t->id, a, &t->partner_ids, &t->n_partner_ids);
 }
 
 struct task_write_ctx {
@@ -2123,51 +2050,51 @@ static enum tl_err task_create_job(struct conn *c, void *arg)
     enum tl_err err;
     size_t i;
 
-    err = prep(c, SQL_CAMPAIGN_OWN, &s);
+    err = sq_prep(c, SQL_CAMPAIGN_OWN, &s);
     if (err != TL_OK)
         return err;
-    bind_who(s, in->campaign_id, x->who);
-    err = step_row(c, s);
+    sq_bind_who(s, in->campaign_id, x->who);
+    err = sq_step_row(c, s);
     program_id = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
     brand_id = err == TL_OK ? sqlite3_column_int64(s, 1) : 0;
-    done(s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
 
-    err = prep(c, SQL_TASK_INSERT, &s);
+    err = sq_prep(c, SQL_TASK_INSERT, &s);
     if (err != TL_OK)
         return err;
     sqlite3_bind_int64(s, 1, in->campaign_id);
     sqlite3_bind_int64(s, 2, program_id);
     sqlite3_bind_int64(s, 3, brand_id);
-    bind_str(s, 4, in->title);
-    bind_str(s, 5, in->description);
-    bind_opt_i64(s, 6, in->due_at);
+    sq_bind_str(s, 4, in->title);
+    sq_bind_str(s, 5, in->description);
+    sq_bind_opt_i64(s, 6, in->due_at);
     sqlite3_bind_int64(s, 7, in->created_at > 0 ? in->created_at : x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err != TL_OK)
         return err;
     x->id = sqlite3_last_insert_rowid(c->db);
 
     for (i = 0; i < in->n_partner_ids; i++) {
-        err = prep(c, SQL_CP_NEED, &s);
+        err = sq_prep(c, SQL_CP_NEED, &s);
         if (err != TL_OK)
             return err;
         sqlite3_bind_int64(s, 1, in->campaign_id);
         sqlite3_bind_int64(s, 2, in->partner_ids[i]);
-        err = step_row(c, s);
-        done(s);
+        err = sq_step_row(c, s);
+        sq_done(s);
         if (err != TL_OK)
             return err == TL_ERR_NOTFOUND ? TL_ERR_INVALID : err;
-        err = prep(c, SQL_TP_INSERT, &s);
+        err = sq_prep(c, SQL_TP_INSERT, &s);
         if (err != TL_OK)
             return err;
         sqlite3_bind_int64(s, 1, x->id);
         sqlite3_bind_int64(s, 2, in->partner_ids[i]);
         sqlite3_bind_int64(s, 3, x->now);
-        err = step_done(c, s);
-        done(s);
+        err = sq_step_done(c, s);
+        sq_done(s);
         if (err != TL_OK)
             return err;
     }
@@ -2177,12 +2104,12 @@ static enum tl_err task_create_job(struct conn *c, void *arg)
 static enum tl_err st_task_create(struct tl_store *s, const struct tl_actor *who,
                                   const struct tl_task *in, int64_t *id_out)
 {
-    struct task_write_ctx x = {who, in, now_ms(), 0};
+    struct task_write_ctx x = {who, in, sq_now_ms(), 0};
     enum tl_err err;
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    err = run_job((struct sqlite_store *)s, task_create_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, task_create_job, &x);
     if (err == TL_OK && id_out != NULL)
         *id_out = x.id;
     return err;
@@ -2197,24 +2124,24 @@ static enum tl_err st_task_get(struct tl_store *s, const struct tl_actor *who, i
     sqlite3_stmt *q;
     enum tl_err err;
 
-    if (!actor_valid(who))
+    if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    err = read_begin(c);
+    err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
-    err = prep(c, SQL_TASK_GET, &q);
+    err = sq_prep(c, SQL_TASK_GET, &q);
     if (err != TL_OK)
         goto out;
-    bind_who(q, id, who);
-    err = step_row(c, q);
+    sq_bind_who(q, id, who);
+    err = sq_step_row(c, q);
     if (err == TL_OK)
-        err = fill_task(c, q, who, a, out);
-    done(q);
+        err = sq_fill_task(c, q, who, a, out);
+    sq_done(q);
 out:
-    read_end(c);
+    sq_read_end(c);
     return err;
 }
 
@@ -2247,18 +2174,18 @@ static enum tl_err st_task_list(struct tl_store *s, const struct tl_actor *who, 
     void *arr = NULL;
 
     *items = NULL;
-    list_init(n, more);
-    if (!actor_valid(who))
+    sq_list_init(n, more);
+    if (!sq_actor_valid(who))
         return campaign_id != 0 ? TL_ERR_NOTFOUND : TL_OK;
-    err = reader((struct sqlite_store *)s, &c);
+    err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    page_norm(page, &after, &limit);
-    err = read_begin(c);
+    sq_page_norm(page, &after, &limit);
+    err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
     if (campaign_id != 0) {
-        err = check_who(c, SQL_CAMPAIGN_VISIBLE, campaign_id, who);
+        err = sq_check_who(c, SQL_CAMPAIGN_VISIBLE, campaign_id, who);
         if (err != TL_OK)
             goto out;
     }
@@ -2268,17 +2195,17 @@ static enum tl_err st_task_list(struct tl_store *s, const struct tl_actor *who, 
         sql = SQL_TASK_LIST_CAMPAIGN;
     else
         sql = who->kind == TL_ACCOUNT_ADMIN ? SQL_TASK_LIST_ADMIN : SQL_TASK_LIST_BRAND;
-    err = prep(c, sql, &q);
+    err = sq_prep(c, sql, &q);
     if (err != TL_OK)
         goto out;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int(q, 2, limit + 1);
-    bind_i64(q, 3, who->account_id);
-    bind_i64(q, 4, campaign_id);
-    err = collect(c, q, limit, who, a, sizeof(**items), fill_task, &arr, n, more);
+    sq_bind_i64(q, 3, who->account_id);
+    sq_bind_i64(q, 4, campaign_id);
+    err = sq_collect(c, q, limit, who, a, sizeof(**items), sq_fill_task, &arr, n, more);
     *items = arr;
 out:
-    read_end(c);
+    sq_read_end(c);
     return err;
 }
 
@@ -2292,16 +2219,16 @@ static enum tl_err task_update_job(struct conn *c, void *arg)
     sqlite3_stmt *s;
     enum tl_err err;
 
-    err = prep(c, SQL_TASK_UPDATE, &s);
+    err = sq_prep(c, SQL_TASK_UPDATE, &s);
     if (err != TL_OK)
         return err;
-    bind_who(s, x->in->id, x->who);
-    bind_str(s, 4, x->in->title);
-    bind_str(s, 5, x->in->description);
-    bind_opt_i64(s, 6, x->in->due_at);
+    sq_bind_who(s, x->in->id, x->who);
+    sq_bind_str(s, 4, x->in->title);
+    sq_bind_str(s, 5, x->in->description);
+    sq_bind_opt_i64(s, 6, x->in->due_at);
     sqlite3_bind_int64(s, 7, x->now);
-    err = step_done(c, s);
-    done(s);
+    err = sq_step_done(c, s);
+    sq_done(s);
     if (err == TL_OK && sqlite3_changes(c->db) == 0)
         err = TL_ERR_NOTFOUND;
     return err;
@@ -2310,11 +2237,11 @@ static enum tl_err task_update_job(struct conn *c, void *arg)
 static enum tl_err st_task_update(struct tl_store *s, const struct tl_actor *who,
                                   const struct tl_task *in)
 {
-    struct task_write_ctx x = {who, in, now_ms(), 0};
+    struct task_write_ctx x = {who, in, sq_now_ms(), 0};
 
-    if (!actor_writes(who))
+    if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    return run_job((struct sqlite_store *)s, task_update_job, &x);
+    return sq_run_job((struct sqlite_store *)s, task_update_job, &x);
 }
 
 /* task memberships: the partner must be in the task's campaign */

@@ -1,0 +1,135 @@
+/*
+ * sqlite_internal.h: what the files of the SQLite backend share: the
+ * connection and writer structures, the statement cache, binding and
+ * stepping helpers, the tenancy predicates, and the group-commit writer
+ * (sq_run_job). Private to src/store/sqlite*.c; nothing above store/
+ * includes it.
+ *
+ * Ownership: statements returned by sq_prep() belong to the connection's
+ * cache (end each use with sq_done()); strings filled by sq_col_str() live
+ * in the arena given.
+ */
+#ifndef TL_STORE_SQLITE_INTERNAL_H
+#define TL_STORE_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/model.h"
+#include "store/store.h"
+
+#define BUSY_TIMEOUT_MS  5000
+#define BATCH_MAX        256 /* jobs per transaction */
+#define STMT_CACHE_FIRST 64  /* slots; grows by doubling */
+
+/* A connection and its prepared statements. */
+struct stmt_slot {
+    const char *sql; /* the key: address of a static SQL string */
+    sqlite3_stmt *stmt;
+};
+
+struct sqlite_store;
+
+struct conn {
+    sqlite3 *db;
+    struct stmt_slot *slots;
+    size_t cap;
+    size_t n;
+    struct sqlite_store *st;
+    struct conn *prev, *next; /* in st->readers */
+};
+
+/* A unit of work for the writer thread; runs inside a savepoint. */
+typedef enum tl_err (*job_fn)(struct conn *c, void *ctx);
+
+struct job {
+    job_fn fn;
+    void *ctx;
+    enum tl_err err;
+    bool done;
+    struct job *next;
+};
+
+struct sqlite_store {
+    struct tl_store base;
+    char *uri;   /* what sqlite3_open_v2 gets */
+    bool memory; /* ":memory:", served by the memdb VFS */
+    int migrations_applied;
+
+    struct conn *writer;
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t mu; /* guards the queue, stopping and the counters */
+    pthread_cond_t work_cv;
+    pthread_cond_t done_cv;
+    struct job *head, *tail;
+    bool stopping;
+    uint64_t jobs, commits;
+
+    pthread_key_t key; /* this thread's reader connection */
+    bool key_created;
+    pthread_mutex_t readers_mu;
+    struct conn *readers;
+};
+
+/* tenancy predicates: ?1 the object id, ?2 the actor's kind (1 admin,
+ * 2 brand, 4 partner, as enum tl_account_kind), ?3 the actor's account */
+
+#define VIS_PROGRAM                                                                                \
+    "(?2 = 1 OR (?2 = 2 AND p.brand_id = ?3) OR (?2 = 4 AND EXISTS (SELECT 1 FROM "                \
+    "program_partner pp WHERE pp.program_id = p.id AND pp.partner_id = ?3)))"
+#define VIS_CAMPAIGN                                                                               \
+    "(?2 = 1 OR (?2 = 2 AND c.brand_id = ?3) OR (?2 = 4 AND EXISTS (SELECT 1 FROM "                \
+    "campaign_partner cp WHERE cp.campaign_id = c.id AND cp.partner_id = ?3)))"
+#define VIS_TASK                                                                                   \
+    "(?2 = 1 OR (?2 = 2 AND t.brand_id = ?3) OR (?2 = 4 AND EXISTS (SELECT 1 FROM "                \
+    "task_partner tp WHERE tp.task_id = t.id AND tp.partner_id = ?3)))"
+/* owner only (writes, membership lists) */
+#define OWN(alias) "(?2 = 1 OR (?2 = 2 AND " alias ".brand_id = ?3))"
+
+/* Fills one list item from the current row of s. */
+typedef enum tl_err (*fill_fn)(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                               struct tl_arena *a, void *item);
+
+int64_t sq_now_ms(void);
+enum tl_err sq_db_err(sqlite3 *db, int rc);
+enum tl_err sq_prep(struct conn *c, const char *sql, sqlite3_stmt **out);
+void sq_done(sqlite3_stmt *s);
+int sq_bind_i64(sqlite3_stmt *s, int i, int64_t v);
+int sq_bind_str(sqlite3_stmt *s, int i, const char *v);
+int sq_bind_opt_i64(sqlite3_stmt *s, int i, int64_t v);
+enum tl_err sq_step_done(struct conn *c, sqlite3_stmt *s);
+enum tl_err sq_exec_cached(struct conn *c, const char *sql);
+enum tl_err sq_step_row(struct conn *c, sqlite3_stmt *s);
+enum tl_err sq_col_str(sqlite3_stmt *s, int i, struct tl_arena *a, const char **out);
+void *sq_arr_grow(struct tl_arena *a, void *old, size_t n, size_t *cap, size_t size);
+bool sq_actor_valid(const struct tl_actor *who);
+bool sq_actor_writes(const struct tl_actor *who);
+void sq_page_norm(const struct tl_page *page, int64_t *after, int *limit);
+enum tl_err sq_reader(struct sqlite_store *st, struct conn **out);
+enum tl_err sq_read_begin(struct conn *c);
+void sq_read_end(struct conn *c);
+enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx);
+int sq_bind_who(sqlite3_stmt *s, int64_t id, const struct tl_actor *who);
+enum tl_err sq_check_who(struct conn *c, const char *sql, int64_t id, const struct tl_actor *who);
+enum tl_err sq_load_ids(struct conn *c, const char *sql, int64_t parent, struct tl_arena *a,
+                        int64_t **out, size_t *n_out);
+enum tl_err sq_collect(struct conn *c, sqlite3_stmt *s, int limit, const struct tl_actor *who,
+                       struct tl_arena *a, size_t size, fill_fn fill, void **items_out,
+                       size_t *n_out, bool *more);
+void sq_list_init(size_t *n, bool *more);
+enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                            struct tl_arena *a, void *item);
+void sq_bind_page(sqlite3_stmt *q, int64_t after, int limit, const struct tl_actor *who);
+const char *sq_by_kind(const struct tl_actor *who, const char *admin, const char *brand,
+                       const char *partner);
+enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                             struct tl_arena *a, void *item);
+enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
+                         struct tl_arena *a, void *item);
+
+#endif
