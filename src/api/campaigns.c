@@ -245,10 +245,8 @@ static enum tl_err parse_campaign(struct tl_req *req, json_t *body, bool create,
 static enum tl_err after_change(struct tl_req *req, const struct tl_campaign *c,
                                 struct tl_problem *prob)
 {
-    (void)req;
-    (void)c;
     (void)prob;
-    return TL_OK;
+    return tl_api_links_ensure_defaults(req->app, c);
 }
 
 /* Reads the campaign id and answers it with status. */

@@ -38,29 +38,54 @@ static enum tl_err reply(struct tl_resp *resp, struct tl_problem *prob, int stat
 }
 
 /*
- * Called once partners have been assigned to a task of campaign c. The
- * tracking-links issue makes the program_default links here
- * (API.md "Tasks": a partner assigned in that mode gets a link at once).
+ * Called once partners have been assigned to a task of campaign c: in
+ * program_default mode every assigned partner gets their short link to
+ * the default landing page at once (API.md "Tasks").
  */
 static enum tl_err after_assignment(struct tl_req *req, const struct tl_campaign *c,
                                     struct tl_problem *prob)
 {
-    (void)req;
-    (void)c;
     (void)prob;
-    return TL_OK;
+    return tl_api_links_ensure_defaults(req->app, c);
 }
 
 /*
  * The links shown with a task in /me/tasks: THE one place where the task
- * manager gets its links. Empty until the tracking-links issue fills it.
+ * manager gets its links: the caller's own links on that task.
  * Returns a new array, NULL on OOM.
  */
 static json_t *task_links(struct tl_req *req, const struct tl_task *t)
 {
-    (void)req;
-    (void)t;
-    return json_array();
+    struct tl_app *app = req->app;
+    struct tl_actor admin = {0, TL_ACCOUNT_ADMIN};
+    struct tl_program p;
+    struct tl_page page = {0, TL_LIST_MAX};
+    struct tl_link *items;
+    size_t n, i;
+    bool more = true;
+    json_t *arr = json_array(), *o;
+
+    if (arr == NULL)
+        return NULL;
+    /* The program is read for its default landing page only. */
+    if (TL_STORE(app->store, program_get, &admin, t->program_id, req->arena, &p) != TL_OK)
+        goto fail;
+    while (more) {
+        if (TL_STORE(app->store, link_list, &req->actor, t->id, req->actor.account_id, &page,
+                     req->arena, &items, &n, &more) != TL_OK)
+            goto fail;
+        for (i = 0; i < n; i++) {
+            o = tl_api_link_json(app, &req->actor, &items[i], p.default_landing_page);
+            if (o == NULL || json_array_append_new(arr, o) != 0)
+                goto fail;
+        }
+        if (n > 0)
+            page.after = items[n - 1].id;
+    }
+    return arr;
+fail:
+    json_decref(arr);
+    return NULL;
 }
 
 static const struct tl_in_field task_fields[] = {

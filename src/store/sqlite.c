@@ -2302,4 +2302,9 @@ static const struct tl_store_ops sqlite_ops = {
     .task_update = st_task_update,
     .task_partner_add = st_task_partner_add,
     .task_partner_list = st_task_partner_list,
+    .link_upsert = sq_link_upsert,
+    .link_get = sq_link_get,
+    .link_list = sq_link_list,
+    .link_set_active = sq_link_set_active,
+    .link_ensure_defaults = sq_link_ensure_defaults,
 };

@@ -132,4 +132,17 @@ enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_ac
 enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                          struct tl_arena *a, void *item);
 
+/* sqlite_links.c: the link operations of struct tl_store_ops. */
+enum tl_err sq_link_upsert(struct tl_store *s, const struct tl_actor *who,
+                           const struct tl_link *in, struct tl_arena *a, struct tl_link *out,
+                           bool *created);
+enum tl_err sq_link_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                        struct tl_arena *a, struct tl_link *out);
+enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
+                         int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
+                         struct tl_link **items, size_t *n, bool *more);
+enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                               bool active);
+enum tl_err sq_link_ensure_defaults(struct tl_store *s, int64_t campaign_id, size_t *made);
+
 #endif

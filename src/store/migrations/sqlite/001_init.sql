@@ -151,7 +151,7 @@ CREATE TABLE link (
     id           INTEGER PRIMARY KEY,
     code         TEXT    NOT NULL UNIQUE,
     kind         TEXT    NOT NULL CHECK (kind IN ('short', 'regular')),
-    landing_url  TEXT    NOT NULL,
+    landing_url  TEXT    NOT NULL, -- '' follows the program's default landing page
     partner_id   INTEGER NOT NULL REFERENCES account (id),
     task_id      INTEGER NOT NULL REFERENCES task (id),
     campaign_id  INTEGER NOT NULL REFERENCES campaign (id),

@@ -1,0 +1,203 @@
+/*
+ * router.c: path matching over the route table (see router.h).
+ *
+ * The table is small (tens of routes), so each request walks it once
+ * without allocating; only the chosen route's parameters are copied into
+ * the request arena.
+ */
+#include "http/router.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct span {
+    const char *s;
+    size_t len;
+};
+
+struct match {
+    struct span params[TL_PATH_PARAMS_MAX];
+    int64_t ids[TL_PATH_PARAMS_MAX];
+    size_t n_params;
+    /* Bit (63 - i) is set when segment i is literal: a larger key is a more
+     * specific pattern, decided by the leftmost segment that differs. */
+    uint64_t key;
+};
+
+static bool is_id_param(const char *name, size_t len)
+{
+    return (len == 2 && memcmp(name, "id", 2) == 0) ||
+           (len >= 3 && memcmp(name + len - 3, "_id", 3) == 0);
+}
+
+/* Canonical positive decimal int64 of at most 18 digits. */
+static bool parse_id(const char *s, size_t len, int64_t *out)
+{
+    int64_t v = 0;
+    size_t i;
+
+    if (len == 0 || len > 18 || s[0] == '0')
+        return false;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* Length of the next segment starting at s (up to '/' or end). */
+static size_t seg_len(const char *s, const char *end)
+{
+    const char *p = s;
+
+    while (p < end && *p != '/')
+        p++;
+    return (size_t)(p - s);
+}
+
+static bool match_one(const char *pattern, const char *path, size_t path_len, struct match *m)
+{
+    const char *pend = pattern + strlen(pattern);
+    const char *qend = path + path_len;
+    const char *p = pattern, *q = path;
+    size_t i = 0, pl, ql;
+
+    if (*p != '/' || path_len == 0 || *q != '/')
+        return false;
+    m->n_params = 0;
+    m->key = 0;
+    for (;;) {
+        if (i >= TL_ROUTE_SEGMENTS_MAX)
+            return false;
+        p++;
+        q++;
+        pl = seg_len(p, pend);
+        ql = seg_len(q, qend);
+        if (pl >= 2 && p[0] == '{' && p[pl - 1] == '}') {
+            if (ql == 0 || m->n_params == TL_PATH_PARAMS_MAX)
+                return false;
+            m->ids[m->n_params] = 0;
+            if (is_id_param(p + 1, pl - 2) && !parse_id(q, ql, &m->ids[m->n_params]))
+                return false;
+            m->params[m->n_params].s = q;
+            m->params[m->n_params].len = ql;
+            m->n_params++;
+        } else {
+            if (pl != ql || ql == 0 || memcmp(p, q, pl) != 0)
+                return false;
+            m->key |= (uint64_t)1 << (63 - i);
+        }
+        p += pl;
+        q += ql;
+        if (p == pend || q == qend)
+            return p == pend && q == qend;
+        i++;
+    }
+}
+
+static unsigned route_methods(const struct tl_route *r)
+{
+    return (r->methods & TL_GET) ? r->methods | TL_HEAD : r->methods;
+}
+
+enum tl_err tl_router_match(const struct tl_route *routes, size_t n, enum tl_method m,
+                            const char *path, struct tl_req *req, size_t *route_index,
+                            unsigned *allowed_methods)
+{
+    const char *qmark = strchr(path, '?');
+    size_t path_len = qmark != NULL ? (size_t)(qmark - path) : strlen(path);
+    struct match cur, best = {0};
+    size_t i, best_i = SIZE_MAX;
+    unsigned allowed = 0;
+    bool found = false;
+
+    if (allowed_methods != NULL)
+        *allowed_methods = 0;
+    for (i = 0; i < n; i++) {
+        if (!match_one(routes[i].pattern, path, path_len, &cur))
+            continue;
+        if (found && cur.key < best.key)
+            continue;
+        if (!found || cur.key > best.key) {
+            /* A more specific resource: forget the less specific ones. */
+            allowed = 0;
+            best_i = SIZE_MAX;
+            best = cur;
+            found = true;
+        }
+        allowed |= route_methods(&routes[i]);
+        if (best_i == SIZE_MAX && m != 0 && (route_methods(&routes[i]) & m)) {
+            best_i = i;
+            best = cur;
+        }
+    }
+    if (!found)
+        return TL_ERR_NOTFOUND;
+    if (best_i == SIZE_MAX) {
+        if (allowed_methods != NULL)
+            *allowed_methods = allowed;
+        return TL_ERR_METHOD;
+    }
+    if (req != NULL) {
+        for (i = 0; i < best.n_params; i++) {
+            req->raw[i] = tl_arena_strndup(req->arena, best.params[i].s, best.params[i].len);
+            if (req->raw[i] == NULL)
+                return TL_ERR_NOMEM;
+            req->ids[i] = best.ids[i];
+        }
+        for (; i < TL_PATH_PARAMS_MAX; i++) {
+            req->raw[i] = NULL;
+            req->ids[i] = 0;
+        }
+        req->n_params = best.n_params;
+    }
+    if (route_index != NULL)
+        *route_index = best_i;
+    return TL_OK;
+}
+
+enum tl_method tl_router_method(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum tl_method m;
+    } names[] = {
+        {"GET", TL_GET},     {"HEAD", TL_HEAD},     {"POST", TL_POST},
+        {"PUT", TL_PUT},     {"PATCH", TL_PATCH},   {"DELETE", TL_DELETE},
+    };
+    size_t i;
+
+    if (name == NULL)
+        return 0;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i].name) == 0)
+            return names[i].m;
+    }
+    return 0;
+}
+
+const char *tl_router_allow(unsigned mask, char *buf, size_t len)
+{
+    static const char *names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+    size_t i, off = 0;
+    int w;
+
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        w = snprintf(buf + off, len - off, "%s%s", off > 0 ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= len - off) {
+            buf[off] = '\0'; /* drop the truncated name */
+            break;
+        }
+        off += (size_t)w;
+    }
+    return buf;
+}
