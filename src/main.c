@@ -21,6 +21,7 @@
 #include "http/problem.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "track/track.h"
 
 #ifndef TL_VERSION
 #define TL_VERSION "0.0.0"
@@ -257,6 +258,8 @@ static int cmd_serve(int argc, char **argv)
         "--trust-proxy", "--allow-private-postbacks", NULL,
     };
     struct tl_server_config cfg;
+    struct tl_track_config tcfg;
+    struct tl_track *track;
     struct tl_server *srv = NULL;
     struct tl_store *store = NULL;
     struct tl_app app;
@@ -321,6 +324,18 @@ static int cmd_serve(int argc, char **argv)
             store->ops->migrations_applied(store));
     fflush(stderr);
 
+    memset(&tcfg, 0, sizeof(tcfg));
+    tcfg.store = store;
+    tcfg.sync = app.click_durability == TL_CLICK_SYNC;
+    tcfg.trust_proxy = o.trust_proxy;
+    track = tl_track_start(&tcfg, why, sizeof(why));
+    if (track == NULL) {
+        fprintf(stderr, "tracklink: %s\n", why);
+        tl_store_close(store);
+        return 1;
+    }
+    app.track = track;
+
     memset(&cfg, 0, sizeof(cfg));
     cfg.listen = o.listen;
     cfg.threads = o.threads;
@@ -332,6 +347,7 @@ static int cmd_serve(int argc, char **argv)
     srv = tl_server_start(&cfg, why, sizeof(why));
     if (srv == NULL) {
         fprintf(stderr, "tracklink: cannot listen on %s: %s\n", o.listen, why);
+        tl_track_stop(track);
         tl_store_close(store);
         return 1;
     }
@@ -350,7 +366,9 @@ static int cmd_serve(int argc, char **argv)
     fprintf(stderr, "tracklink: %s received, shutting down\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     fflush(stderr);
+    /* Answer what is in flight, then store every queued click, then close. */
     tl_server_free(srv);
+    tl_track_stop(track);
     tl_store_close(store);
     return 0;
 }

@@ -37,7 +37,10 @@ struct tl_app {
     enum tl_click_durability click_durability; /* --click-durability */
     bool trust_proxy;             /* --trust-proxy: client IP from X-Forwarded-For */
     bool allow_private_postbacks; /* --allow-private-postbacks (tests) */
+    struct tl_track *track;       /* the redirect path; NULL in `tracklink admin` */
 };
+
+struct tl_track;
 
 extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;
@@ -61,5 +64,14 @@ void tl_api_key_hash(const char *key, unsigned char out[32]);
  */
 enum tl_err tl_api_account_create(struct tl_app *app, enum tl_account_kind kind, json_t *body,
                                   json_t **out, struct tl_problem *prob);
+
+/*
+ * Tells the redirect path's link cache what changed: a program (its
+ * default, domains, click id parameter), a campaign (its state, or the
+ * assignments and links in it; 0 for none), and whether links were
+ * created. Call after the change has committed.
+ */
+void tl_api_invalidate(struct tl_app *app, int64_t program_id, int64_t campaign_id,
+                       bool links_created);
 
 #endif

@@ -16,56 +16,61 @@
 #define BOTH (TL_AUTH_BRAND | TL_AUTH_PARTNER)
 
 const struct tl_route tl_api_routes[] = {
-    {TL_GET, "/healthz", TL_AUTH_NONE, tl_api_healthz, "healthz"},
+    {TL_GET, "/healthz", TL_AUTH_NONE, tl_api_healthz, "healthz", 0},
 
     /* accounts: the operator key only */
-    {TL_POST, "/api/v1/brands", TL_AUTH_ADMIN, tl_api_brands_create, "brands.create"},
-    {TL_POST, "/api/v1/partners", TL_AUTH_ADMIN, tl_api_partners_create, "partners.create"},
+    {TL_POST, "/api/v1/brands", TL_AUTH_ADMIN, tl_api_brands_create, "brands.create", 0},
+    {TL_POST, "/api/v1/partners", TL_AUTH_ADMIN, tl_api_partners_create, "partners.create", 0},
 
     /* programs */
-    {TL_POST, "/api/v1/programs", BRAND, tl_api_programs_create, "programs.create"},
-    {TL_GET, "/api/v1/programs", BRAND, tl_api_programs_list, "programs.list"},
-    {TL_GET, "/api/v1/programs/{id}", BRAND, tl_api_programs_get, "programs.get"},
-    {TL_PATCH, "/api/v1/programs/{id}", BRAND, tl_api_programs_patch, "programs.patch"},
+    {TL_POST, "/api/v1/programs", BRAND, tl_api_programs_create, "programs.create", 0},
+    {TL_GET, "/api/v1/programs", BRAND, tl_api_programs_list, "programs.list", 0},
+    {TL_GET, "/api/v1/programs/{id}", BRAND, tl_api_programs_get, "programs.get", 0},
+    {TL_PATCH, "/api/v1/programs/{id}", BRAND, tl_api_programs_patch, "programs.patch", 0},
     {TL_POST, "/api/v1/programs/{id}/postback-key", BRAND, tl_api_programs_rotate_key,
-     "programs.rotate_key"},
+     "programs.rotate_key", 0},
     {TL_POST, "/api/v1/programs/{id}/landing-pages", BRAND, tl_api_landing_pages_create,
-     "landing_pages.create"},
+     "landing_pages.create", 0},
     {TL_GET, "/api/v1/programs/{id}/landing-pages", BRAND, tl_api_landing_pages_list,
-     "landing_pages.list"},
+     "landing_pages.list", 0},
     {TL_POST, "/api/v1/programs/{id}/partners", BRAND, tl_api_program_partners_add,
-     "program_partners.add"},
+     "program_partners.add", 0},
     {TL_GET, "/api/v1/programs/{id}/partners", BRAND, tl_api_program_partners_list,
-     "program_partners.list"},
+     "program_partners.list", 0},
 
     /* campaigns */
     {TL_POST, "/api/v1/programs/{id}/campaigns", BRAND, tl_api_campaigns_create,
-     "campaigns.create"},
-    {TL_GET, "/api/v1/campaigns", BOTH, tl_api_campaigns_list, "campaigns.list"},
-    {TL_GET, "/api/v1/campaigns/{id}", BOTH, tl_api_campaigns_get, "campaigns.get"},
-    {TL_PATCH, "/api/v1/campaigns/{id}", BRAND, tl_api_campaigns_patch, "campaigns.patch"},
+     "campaigns.create", 0},
+    {TL_GET, "/api/v1/campaigns", BOTH, tl_api_campaigns_list, "campaigns.list", 0},
+    {TL_GET, "/api/v1/campaigns/{id}", BOTH, tl_api_campaigns_get, "campaigns.get", 0},
+    {TL_PATCH, "/api/v1/campaigns/{id}", BRAND, tl_api_campaigns_patch, "campaigns.patch", 0},
     {TL_POST, "/api/v1/campaigns/{id}/partners", BRAND, tl_api_campaign_partners_add,
-     "campaign_partners.add"},
+     "campaign_partners.add", 0},
     {TL_GET, "/api/v1/campaigns/{id}/partners", BRAND, tl_api_campaign_partners_list,
-     "campaign_partners.list"},
+     "campaign_partners.list", 0},
 
     /* tasks */
-    {TL_POST, "/api/v1/campaigns/{id}/tasks", BRAND, tl_api_tasks_create, "tasks.create"},
-    {TL_GET, "/api/v1/campaigns/{id}/tasks", BOTH, tl_api_tasks_list, "tasks.list"},
-    {TL_GET, "/api/v1/tasks/{id}", BOTH, tl_api_tasks_get, "tasks.get"},
-    {TL_PATCH, "/api/v1/tasks/{id}", BRAND, tl_api_tasks_patch, "tasks.patch"},
+    {TL_POST, "/api/v1/campaigns/{id}/tasks", BRAND, tl_api_tasks_create, "tasks.create", 0},
+    {TL_GET, "/api/v1/campaigns/{id}/tasks", BOTH, tl_api_tasks_list, "tasks.list", 0},
+    {TL_GET, "/api/v1/tasks/{id}", BOTH, tl_api_tasks_get, "tasks.get", 0},
+    {TL_PATCH, "/api/v1/tasks/{id}", BRAND, tl_api_tasks_patch, "tasks.patch", 0},
     {TL_POST, "/api/v1/tasks/{id}/partners", BRAND, tl_api_task_partners_add,
-     "task_partners.add"},
+     "task_partners.add", 0},
     {TL_GET, "/api/v1/tasks/{id}/partners", BRAND, tl_api_task_partners_list,
-     "task_partners.list"},
-    {TL_GET, "/api/v1/me/tasks", PARTNER, tl_api_me_tasks, "me.tasks"},
+     "task_partners.list", 0},
+    {TL_GET, "/api/v1/me/tasks", PARTNER, tl_api_me_tasks, "me.tasks", 0},
 
     /* tracking links */
-    {TL_POST, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_create, "links.create"},
-    {TL_GET, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_list, "links.list"},
-    {TL_GET, "/api/v1/links/{id}", BOTH, tl_api_links_get, "links.get"},
-    {TL_PATCH, "/api/v1/links/{id}", BRAND, tl_api_links_patch, "links.patch"},
-    {TL_GET, "/api/v1/links/{id}/qr.svg", BOTH, tl_api_links_qr, "links.qr"},
+    {TL_POST, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_create, "links.create", 0},
+    {TL_GET, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_list, "links.list", 0},
+    {TL_GET, "/api/v1/links/{id}", BOTH, tl_api_links_get, "links.get", 0},
+    {TL_PATCH, "/api/v1/links/{id}", BRAND, tl_api_links_patch, "links.patch", 0},
+    {TL_GET, "/api/v1/links/{id}/qr.svg", BOTH, tl_api_links_qr, "links.qr", 0},
+
+    /* redirects: public, served on the HTTP threads from the link cache */
+    {TL_GET, "/{code}", TL_AUTH_NONE, tl_api_redirect_short, "redirect.short", TL_ROUTE_INLINE},
+    {TL_GET, "/c/{partner_id}/{task_id}/{campaign_id}", TL_AUTH_NONE, tl_api_redirect_regular,
+     "redirect.regular", TL_ROUTE_INLINE},
 };
 
 const size_t tl_api_n_routes = sizeof(tl_api_routes) / sizeof(tl_api_routes[0]);

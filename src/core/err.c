@@ -22,6 +22,7 @@ const char *tl_err_str(enum tl_err err)
     case TL_ERR_IO: return "io";
     case TL_ERR_BUSY: return "busy";
     case TL_ERR_INTERNAL: return "internal";
+    case TL_ERR_AGAIN: return "again";
     }
     return "unknown";
 }

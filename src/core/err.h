@@ -25,6 +25,7 @@ enum tl_err {
     TL_ERR_IO,           /* 500: storage or OS failure */
     TL_ERR_BUSY,         /* 503: temporarily unable (shutting down, full) */
     TL_ERR_INTERNAL,     /* 500: a bug */
+    TL_ERR_AGAIN,        /* not an answer: run again where blocking is allowed */
 };
 
 /* Short static name of an error ("notfound"), for logs. */

@@ -174,4 +174,62 @@ struct tl_link {
 const char *tl_link_kind_str(enum tl_link_kind k);
 int tl_link_kind_parse(const char *s); /* -1 if unknown */
 
+/* ---- redirects and clicks ---- */
+
+/*
+ * What a short code or a regular path resolves to, with everything the
+ * redirect needs to decide without asking the store again.
+ */
+struct tl_target {
+    int64_t link_id; /* 0: a regular path that matches no generated link */
+    int64_t partner_id;
+    int64_t task_id;
+    int64_t campaign_id;
+    int64_t program_id;
+    enum tl_link_kind kind;
+    const char *landing;         /* the link's landing page; NULL: the program default */
+    const char *default_landing; /* the program's default landing page */
+    const char *click_param;
+    const char *currency;
+    const char **domains; /* the program's permitted domains */
+    size_t n_domains;
+    enum tl_lp_mode mode;
+    const char **pages; /* brand_selected: the campaign's landing page URLs */
+    size_t n_pages;
+    /* Regular paths: the partner's generated links on the task, so that a
+     * click can be credited to the one with the same landing page. */
+    const char **link_landings; /* NULL entries follow the default */
+    int64_t *link_ids;
+    size_t n_links;
+    bool link_active;
+    bool campaign_active;
+    bool tracking_enabled;
+    /* Set by track/ when it caches the target: the link's landing page
+     * still passes the landing-page gate of the program's current domains. */
+    bool landing_ok;
+};
+
+#define TL_CLICK_UA_MAX 256
+#define TL_CLICK_REFERRER_MAX 256
+
+/* One recorded click, as the click writer stores it. Fixed size, so that
+ * the click queue is preallocated. */
+struct tl_click {
+    char click_id[32];
+    int64_t ts_ms;
+    int64_t link_id; /* 0: none */
+    int64_t partner_id;
+    int64_t task_id;
+    int64_t campaign_id;
+    int64_t program_id;
+    char currency[4];
+    unsigned char visitor[16];
+    char user_agent[TL_CLICK_UA_MAX + 1];
+    char referrer[TL_CLICK_REFERRER_MAX + 1];
+    char sub[4][TL_SUBID_MAX + 1]; /* subId1..3, sharedid; "" when absent */
+    bool bot;
+    bool uniq;
+    bool landing_fallback;
+};
+
 #endif

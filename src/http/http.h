@@ -64,6 +64,11 @@ struct tl_req {
     struct tl_actor actor; /* the authenticated caller */
     void *app;             /* the application context given to the server */
     void *conn;            /* private: the server's connection */
+    void *ctx;             /* private: the server's request context */
+    /* False while an inline route runs on a libmicrohttpd thread: the
+     * handler must not block, and returns TL_ERR_AGAIN to be run again on
+     * a worker thread, where may_block is true. */
+    bool may_block;
 };
 
 struct tl_resp_header {
@@ -90,12 +95,22 @@ struct tl_resp {
 typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
                                      struct tl_problem *prob);
 
+/* Route flags. */
+#define TL_ROUTE_INLINE 1u /* run on the libmicrohttpd thread first (the redirect) */
+
 struct tl_route {
     unsigned methods;   /* mask of enum tl_method */
     const char *pattern; /* "/api/v1/programs/{id}/campaigns"; "{code}" matches any segment */
     unsigned auth;       /* TL_AUTH_* mask */
     tl_handler_fn handler;
     const char *name;    /* for /metrics: "programs.create" */
+    unsigned flags;      /* TL_ROUTE_* */
+};
+
+/* A query parameter, URL-decoded. value is NULL for a bare "?flag". */
+struct tl_kv {
+    const char *key;
+    const char *value;
 };
 
 /* Value of a query parameter (URL-decoded), or NULL. Lives with req. */
@@ -103,6 +118,22 @@ const char *tl_req_query(const struct tl_req *req, const char *key);
 
 /* Value of a request header, or NULL. Lives with req. */
 const char *tl_req_header(const struct tl_req *req, const char *name);
+
+/* The query parameters in order, at most max of them; returns how many. */
+size_t tl_req_query_list(const struct tl_req *req, struct tl_kv *out, size_t max);
+
+/* The socket peer's address as text ("127.0.0.1", "::1") into buf. */
+const char *tl_req_peer(const struct tl_req *req, char *buf, size_t cap);
+
+/*
+ * Defers the answer: the connection is suspended when the handler returns
+ * (with its response built as usual), and answered only when someone calls
+ * tl_http_resume(token, ok) — from any thread, exactly once. With ok false
+ * the prepared answer is replaced by a 503 problem. Returns the token, or
+ * NULL when the request cannot be deferred (the server is stopping).
+ */
+void *tl_req_defer(struct tl_req *req);
+void tl_http_resume(void *token, bool ok);
 
 /* Adds a response header; name and value must outlive the response (static
  * or arena). Returns TL_ERR_NOMEM when TL_RESP_HEADERS_MAX is reached. */

@@ -26,7 +26,8 @@ int tl_http_status(enum tl_err err)
     case TL_OK:
     case TL_ERR_NOMEM:
     case TL_ERR_IO:
-    case TL_ERR_INTERNAL: break;
+    case TL_ERR_INTERNAL:
+    case TL_ERR_AGAIN: break;
     }
     return 500;
 }
@@ -46,7 +47,8 @@ const char *tl_http_default_code(enum tl_err err)
     case TL_OK:
     case TL_ERR_NOMEM:
     case TL_ERR_IO:
-    case TL_ERR_INTERNAL: break;
+    case TL_ERR_INTERNAL:
+    case TL_ERR_AGAIN: break;
     }
     return "internal_error";
 }

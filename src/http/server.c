@@ -24,8 +24,10 @@
  */
 #include "http/server.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -87,6 +89,12 @@ struct ctx {
     struct MHD_Response *response;
     int status;
     struct ctx *next; /* worker queue */
+    /* A deferred answer (tl_req_defer): two events must both happen before
+     * the connection resumes: the response is built, and the deferrer calls
+     * tl_http_resume. Whoever comes second resumes. */
+    bool deferred;
+    _Atomic int defer_pending;
+    _Atomic bool defer_failed;
 };
 
 struct tl_server {
@@ -142,6 +150,7 @@ static struct ctx *ctx_new(struct tl_server *srv, struct MHD_Connection *conn, c
     c->req.body = "";
     c->req.app = srv->cfg->app;
     c->req.conn = conn;
+    c->req.ctx = c;
     c->route = SIZE_MAX;
     atomic_fetch_add(&srv->active, 1);
     atomic_fetch_add_explicit(&g_in_flight, 1, memory_order_relaxed);
@@ -357,6 +366,25 @@ static void run_request(struct ctx *c)
     set_result(c, err, &resp, &prob);
 }
 
+/* Marks c's response ready and wakes its suspended connection. */
+static void resume(struct ctx *c)
+{
+    struct tl_server *srv = c->srv;
+
+    c->state = ST_READY;
+    pthread_mutex_lock(&srv->resume_mu);
+    if (!c->closed)
+        MHD_resume_connection(c->conn);
+    pthread_mutex_unlock(&srv->resume_mu);
+}
+
+/* One of the two events a deferred answer waits for (see struct ctx). */
+static void defer_step(struct ctx *c)
+{
+    if (atomic_fetch_sub(&c->defer_pending, 1) == 1)
+        resume(c);
+}
+
 static void *worker_main(void *arg)
 {
     struct tl_server *srv = arg;
@@ -377,12 +405,12 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&srv->qmu);
         atomic_fetch_sub_explicit(&g_queued, 1, memory_order_relaxed);
 
+        c->req.may_block = true;
         run_request(c);
-        c->state = ST_READY;
-        pthread_mutex_lock(&srv->resume_mu);
-        if (!c->closed)
-            MHD_resume_connection(c->conn);
-        pthread_mutex_unlock(&srv->resume_mu);
+        if (c->deferred)
+            defer_step(c);
+        else
+            resume(c);
         ctx_unref(c);
     }
 }
@@ -568,9 +596,25 @@ static enum MHD_Result final_call(struct ctx *c)
         set_error(c, c->route_err, NULL, "could not route the request", NULL, NULL, false);
         return answer(c);
     }
-    /* The hook for cheap handlers: a route that must not wait for a worker
-     * (the redirect hot path) would call run_request(c) and answer(c) here
-     * instead. */
+    /* Inline routes (the redirect) run here, on the MHD thread, unless they
+     * ask for a worker because they would block. */
+    if (c->srv->cfg->routes[c->route].flags & TL_ROUTE_INLINE) {
+        struct tl_resp resp;
+        struct tl_problem prob;
+        enum tl_err err;
+
+        memset(&resp, 0, sizeof(resp));
+        tl_problem_init(&prob);
+        err = c->srv->cfg->routes[c->route].handler(&c->req, &resp, &prob);
+        if (err != TL_ERR_AGAIN) {
+            set_result(c, err, &resp, &prob);
+            if (!c->deferred)
+                return answer(c);
+            defer_step(c);
+            return MHD_YES;
+        }
+        json_decref(resp.json);
+    }
     if (!dispatch(c)) {
         set_error(c, TL_ERR_BUSY, "unavailable", "the server is shutting down", NULL, NULL, true);
         return answer(c);
@@ -603,7 +647,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     }
     switch (c->state) {
     case ST_READING: return final_call(c);
-    case ST_READY: return answer(c);
+    case ST_READY:
+        if (atomic_load(&c->defer_failed)) {
+            if (c->response != NULL)
+                MHD_destroy_response(c->response);
+            set_error(c, TL_ERR_BUSY, "unavailable", "the click could not be stored", NULL, NULL,
+                      false);
+        }
+        return answer(c);
     case ST_WORKING:
     case ST_ANSWERED: break;
     }
@@ -650,6 +701,84 @@ const char *tl_req_header(const struct tl_req *req, const char *name)
     if (req->conn == NULL || name == NULL)
         return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+struct query_list {
+    struct tl_kv *out;
+    size_t n, max;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct query_list *q = cls;
+
+    (void)kind;
+    if (q->n == q->max)
+        return MHD_NO;
+    q->out[q->n].key = key;
+    q->out[q->n].value = value;
+    q->n++;
+    return MHD_YES;
+}
+
+size_t tl_req_query_list(const struct tl_req *req, struct tl_kv *out, size_t max)
+{
+    struct query_list q = {out, 0, max};
+
+    if (max == 0)
+        return 0;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+    return q.n;
+}
+
+const char *tl_req_peer(const struct tl_req *req, char *buf, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+    const void *addr = NULL;
+
+    if (sa != NULL && sa->sa_family == AF_INET)
+        addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (addr == NULL || inet_ntop(sa->sa_family, addr, buf, (socklen_t)cap) == NULL)
+        snprintf(buf, cap, "unknown");
+    return buf;
+}
+
+void *tl_req_defer(struct tl_req *req)
+{
+    struct ctx *c = req->ctx;
+    struct tl_server *srv = c->srv;
+
+    pthread_mutex_lock(&srv->qmu);
+    if (srv->stopping) {
+        pthread_mutex_unlock(&srv->qmu);
+        return NULL;
+    }
+    if (!atomic_load(&c->in_worker)) {
+        /* Still on the MHD thread: suspend here; answered on resume. */
+        c->state = ST_WORKING;
+        atomic_store(&c->in_worker, true);
+        MHD_suspend_connection(c->conn);
+    }
+    c->deferred = true;
+    atomic_store(&c->defer_pending, 2);
+    atomic_fetch_add(&c->refs, 1);
+    pthread_mutex_unlock(&srv->qmu);
+    return c;
+}
+
+void tl_http_resume(void *token, bool ok)
+{
+    struct ctx *c = token;
+
+    if (!ok)
+        atomic_store(&c->defer_failed, true);
+    defer_step(c);
+    ctx_unref(c);
 }
 
 enum tl_err tl_resp_header_add(struct tl_resp *resp, const char *name, const char *value)

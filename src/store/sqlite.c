@@ -1041,7 +1041,7 @@ static enum tl_err domains_encode(const char **d, size_t n, char **out)
     return *out != NULL ? TL_OK : TL_ERR_NOMEM;
 }
 
-static enum tl_err domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
+enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
                                   size_t *n_out)
 {
     const char *text = (const char *)sqlite3_column_text(s, col);
@@ -1102,7 +1102,7 @@ enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_act
     p->updated_at = sqlite3_column_int64(s, 10);
     if ((err = sq_col_str(s, 2, a, &p->name)) != TL_OK ||
         (err = sq_col_str(s, 3, a, &p->default_landing_page)) != TL_OK ||
-        (err = domains_decode(s, 4, a, &p->permitted_domains, &p->n_permitted_domains)) != TL_OK ||
+        (err = sq_domains_decode(s, 4, a, &p->permitted_domains, &p->n_permitted_domains)) != TL_OK ||
         (err = sq_col_str(s, 5, a, &p->click_id_param)) != TL_OK ||
         (err = sq_col_str(s, 7, a, &p->currency)) != TL_OK ||
         (err = sq_col_str(s, 8, a, &p->postback_key)) != TL_OK)
@@ -2307,4 +2307,7 @@ static const struct tl_store_ops sqlite_ops = {
     .link_list = sq_link_list,
     .link_set_active = sq_link_set_active,
     .link_ensure_defaults = sq_link_ensure_defaults,
+    .target_by_code = sq_target_by_code,
+    .target_by_path = sq_target_by_path,
+    .click_batch = sq_click_batch,
 };

@@ -122,6 +122,8 @@ enum tl_err sq_collect(struct conn *c, sqlite3_stmt *s, int limit, const struct 
                        struct tl_arena *a, size_t size, fill_fn fill, void **items_out,
                        size_t *n_out, bool *more);
 void sq_list_init(size_t *n, bool *more);
+enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
+                              size_t *n_out);
 enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                             struct tl_arena *a, void *item);
 void sq_bind_page(sqlite3_stmt *q, int64_t after, int limit, const struct tl_actor *who);
@@ -133,9 +135,8 @@ enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor 
                          struct tl_arena *a, void *item);
 
 /* sqlite_links.c: the link operations of struct tl_store_ops. */
-enum tl_err sq_link_upsert(struct tl_store *s, const struct tl_actor *who,
-                           const struct tl_link *in, struct tl_arena *a, struct tl_link *out,
-                           bool *created);
+enum tl_err sq_link_upsert(struct tl_store *s, const struct tl_actor *who, const struct tl_link *in,
+                           struct tl_arena *a, struct tl_link *out, bool *created);
 enum tl_err sq_link_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                         struct tl_arena *a, struct tl_link *out);
 enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
@@ -144,5 +145,12 @@ enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t
 enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                bool active);
 enum tl_err sq_link_ensure_defaults(struct tl_store *s, int64_t campaign_id, size_t *made);
+
+/* sqlite_track.c: redirects and clicks. */
+enum tl_err sq_target_by_code(struct tl_store *s, const char *code, struct tl_arena *a,
+                              struct tl_target *out);
+enum tl_err sq_target_by_path(struct tl_store *s, int64_t partner_id, int64_t task_id,
+                              int64_t campaign_id, struct tl_arena *a, struct tl_target *out);
+enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, size_t n);
 
 #endif

@@ -170,6 +170,20 @@ struct tl_store_ops {
      * link following the program default gets one, created by the brand.
      * *made counts the links created. */
     enum tl_err (*link_ensure_defaults)(struct tl_store *s, int64_t campaign_id, size_t *made);
+
+    /* ---- redirects and clicks (issue 4); no actor: the public side ---- */
+
+    /* Resolves a short code. TL_ERR_NOTFOUND when no link has it. */
+    enum tl_err (*target_by_code)(struct tl_store *s, const char *code, struct tl_arena *a,
+                                  struct tl_target *out);
+    /* Resolves a regular path: the partner must be assigned to the task and
+     * the task be in the campaign, or TL_ERR_NOTFOUND. */
+    enum tl_err (*target_by_path)(struct tl_store *s, int64_t partner_id, int64_t task_id,
+                                  int64_t campaign_id, struct tl_arena *a, struct tl_target *out);
+    /* Stores clicks and their stats_hourly rollups in one transaction
+     * (group-committed with other writes). Bot clicks are counted only in
+     * bot_clicks. Durable when it returns TL_OK. */
+    enum tl_err (*click_batch)(struct tl_store *s, const struct tl_click *clicks, size_t n);
 };
 
 /*

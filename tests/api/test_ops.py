@@ -66,6 +66,13 @@ def test_metrics_count_up(t):
 
 
 def snapshot(s, bk, pk, program_id, campaign_id, task_id):
+    """Everything readable, with the server's own address (part of link
+    URLs, and a restart picks a new port) taken out."""
+    return json.loads(json.dumps(_snapshot(s, bk, pk, program_id, campaign_id, task_id))
+                      .replace("127.0.0.1:%d" % s.port, "HOST"))
+
+
+def _snapshot(s, bk, pk, program_id, campaign_id, task_id):
     return {
         "program": expect(s.get(A + "/programs/%d" % program_id, key=bk), 200),
         "programs": s.list_all(A + "/programs", bk),

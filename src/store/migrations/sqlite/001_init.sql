@@ -194,8 +194,6 @@ CREATE TABLE click (
     uniq              INTEGER NOT NULL DEFAULT 0 CHECK (uniq IN (0, 1)),
     landing_fallback  INTEGER NOT NULL DEFAULT 0 CHECK (landing_fallback IN (0, 1))
 ) STRICT;
-CREATE INDEX click_visitor ON click (visitor_hash, campaign_id, ts_ms);
-CREATE INDEX click_ts ON click (ts_ms);
 CREATE INDEX click_campaign ON click (campaign_id, ts_ms);
 
 -- Conversions. status: pending | approved | reversed (every change is

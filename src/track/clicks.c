@@ -1,0 +1,186 @@
+/*
+ * clicks.c: the click queue (a ring of preallocated slots under one mutex)
+ * and the writer thread that stores batches of clicks.
+ */
+#include "track/clicks.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/metrics.h"
+
+struct tl_clicks {
+    const struct tl_clicks_config *cfg;
+    struct tl_click *ring;
+    void **tokens;
+    size_t cap, head, n;
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+    bool stopping;
+    pthread_t thread;
+    /* the writer's batch, copied out of the ring */
+    struct tl_click *batch;
+    void **batch_tokens;
+    _Atomic uint64_t queued, stored, failed, batches;
+};
+
+/* Process-wide counters for /metrics (the last queue started feeds them). */
+static _Atomic uint64_t g_stored, g_failed, g_batches, g_depth;
+static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
+
+static void register_metrics(void)
+{
+    tl_metrics_register("tracklink_clicks_stored_total", "Clicks committed to the store.",
+                        TL_METRIC_COUNTER, &g_stored);
+    tl_metrics_register("tracklink_clicks_failed_total", "Clicks in batches that failed.",
+                        TL_METRIC_COUNTER, &g_failed);
+    tl_metrics_register("tracklink_click_batches_total", "Click batches committed.",
+                        TL_METRIC_COUNTER, &g_batches);
+    tl_metrics_register("tracklink_click_queue_depth", "Clicks waiting for the writer.",
+                        TL_METRIC_GAUGE, &g_depth);
+}
+
+/* Takes up to TL_CLICKS_BATCH_MAX clicks out of the ring (under mu). */
+static size_t take(struct tl_clicks *q)
+{
+    size_t n = q->n < TL_CLICKS_BATCH_MAX ? q->n : TL_CLICKS_BATCH_MAX, i, slot;
+
+    for (i = 0; i < n; i++) {
+        slot = (q->head + i) % q->cap;
+        q->batch[i] = q->ring[slot];
+        q->batch_tokens[i] = q->tokens[slot];
+    }
+    q->head = (q->head + n) % q->cap;
+    q->n -= n;
+    atomic_store(&g_depth, q->n);
+    pthread_cond_broadcast(&q->not_full);
+    return n;
+}
+
+static void *writer_main(void *arg)
+{
+    struct tl_clicks *q = arg;
+    enum tl_err err;
+    size_t n, i;
+
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (q->n == 0 && !q->stopping)
+            pthread_cond_wait(&q->not_empty, &q->mu);
+        if (q->n == 0) {
+            pthread_mutex_unlock(&q->mu);
+            break;
+        }
+        /* No waiting for company: what arrived while the last batch
+         * committed is the next batch, so batches grow with the load and a
+         * click is never held back. */
+        n = take(q);
+        pthread_mutex_unlock(&q->mu);
+
+        err = TL_STORE(q->cfg->store, click_batch, q->batch, n);
+        if (err != TL_OK) {
+            fprintf(stderr, "tracklink: storing %zu clicks failed: %s\n", n, tl_err_str(err));
+            atomic_fetch_add(&q->failed, n);
+            atomic_fetch_add(&g_failed, n);
+        } else {
+            atomic_fetch_add(&q->stored, n);
+            atomic_fetch_add(&g_stored, n);
+        }
+        atomic_fetch_add(&q->batches, 1);
+        atomic_fetch_add(&g_batches, 1);
+        if (q->cfg->resume != NULL)
+            for (i = 0; i < n; i++)
+                if (q->batch_tokens[i] != NULL)
+                    q->cfg->resume(q->batch_tokens[i], err == TL_OK);
+    }
+    return NULL;
+}
+
+struct tl_clicks *tl_clicks_start(const struct tl_clicks_config *cfg)
+{
+    struct tl_clicks *q = calloc(1, sizeof(*q));
+
+    if (q == NULL)
+        return NULL;
+    pthread_once(&metrics_once, register_metrics);
+    q->cfg = cfg;
+    q->cap = cfg->queue_cap > 0 ? cfg->queue_cap : TL_CLICKS_QUEUE_DEFAULT;
+    q->ring = calloc(q->cap, sizeof(*q->ring));
+    q->tokens = calloc(q->cap, sizeof(*q->tokens));
+    q->batch = calloc(TL_CLICKS_BATCH_MAX, sizeof(*q->batch));
+    q->batch_tokens = calloc(TL_CLICKS_BATCH_MAX, sizeof(*q->batch_tokens));
+    if (q->ring == NULL || q->tokens == NULL || q->batch == NULL || q->batch_tokens == NULL)
+        goto fail;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->not_full, NULL);
+    if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
+        pthread_mutex_destroy(&q->mu);
+        pthread_cond_destroy(&q->not_empty);
+        pthread_cond_destroy(&q->not_full);
+        goto fail;
+    }
+    return q;
+fail:
+    free(q->ring);
+    free(q->tokens);
+    free(q->batch);
+    free(q->batch_tokens);
+    free(q);
+    return NULL;
+}
+
+enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *token)
+{
+    size_t slot;
+
+    pthread_mutex_lock(&q->mu);
+    while (q->n == q->cap && !q->stopping)
+        pthread_cond_wait(&q->not_full, &q->mu);
+    if (q->stopping) {
+        pthread_mutex_unlock(&q->mu);
+        return TL_ERR_BUSY;
+    }
+    slot = (q->head + q->n) % q->cap;
+    q->ring[slot] = *k;
+    q->tokens[slot] = token;
+    q->n++;
+    atomic_store(&g_depth, q->n);
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
+    atomic_fetch_add(&q->queued, 1);
+    return TL_OK;
+}
+
+void tl_clicks_stop(struct tl_clicks *q)
+{
+    if (q == NULL)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->stopping = true;
+    pthread_cond_broadcast(&q->not_empty);
+    pthread_cond_broadcast(&q->not_full);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->thread, NULL);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+    free(q->ring);
+    free(q->tokens);
+    free(q->batch);
+    free(q->batch_tokens);
+    free(q);
+}
+
+void tl_clicks_stats(struct tl_clicks *q, struct tl_clicks_stats *out)
+{
+    out->queued = atomic_load(&q->queued);
+    out->stored = atomic_load(&q->stored);
+    out->failed = atomic_load(&q->failed);
+    out->batches = atomic_load(&q->batches);
+    pthread_mutex_lock(&q->mu);
+    out->depth = q->n;
+    pthread_mutex_unlock(&q->mu);
+}
