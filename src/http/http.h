@@ -96,7 +96,9 @@ typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
                                      struct tl_problem *prob);
 
 /* Route flags. */
-#define TL_ROUTE_INLINE 1u /* run on the libmicrohttpd thread first (the redirect) */
+/* Run on the libmicrohttpd thread first (the redirect). Inline routes skip
+ * authentication: they must be TL_AUTH_NONE. */
+#define TL_ROUTE_INLINE 1u
 
 struct tl_route {
     unsigned methods;   /* mask of enum tl_method */
