@@ -71,6 +71,9 @@ json_t *tl_api_link_json(const struct tl_app *app, const struct tl_actor *who,
  */
 enum tl_err tl_api_links_ensure_defaults(struct tl_app *app, const struct tl_campaign *c);
 
+/* reports.c */
+TL_HANDLER(tl_api_reports); /* GET /api/v1/reports (brand, partner) */
+
 /* redirects.c: the public redirect routes, handed to track/ */
 TL_HANDLER(tl_api_redirect_short);   /* GET /{code} */
 TL_HANDLER(tl_api_redirect_regular); /* GET /c/{partner_id}/{task_id}/{campaign_id} */

@@ -67,6 +67,9 @@ const struct tl_route tl_api_routes[] = {
     {TL_PATCH, "/api/v1/links/{id}", BRAND, tl_api_links_patch, "links.patch", 0},
     {TL_GET, "/api/v1/links/{id}/qr.svg", BOTH, tl_api_links_qr, "links.qr", 0},
 
+    /* reports */
+    {TL_GET, "/api/v1/reports", BOTH, tl_api_reports, "reports", 0},
+
     /* redirects: public, served on the HTTP threads from the link cache */
     {TL_GET, "/{code}", TL_AUTH_NONE, tl_api_redirect_short, "redirect.short", TL_ROUTE_INLINE},
     {TL_GET, "/c/{partner_id}/{task_id}/{campaign_id}", TL_AUTH_NONE, tl_api_redirect_regular,

@@ -232,4 +232,112 @@ struct tl_click {
     bool landing_fallback;
 };
 
+/* ---- conversions and partner postbacks (issue 5) ---- */
+
+#define TL_ORDER_ID_MAX 255   /* order ids, in bytes */
+#define TL_EVENT_TYPE_MAX 64  /* event types, in bytes: [a-z0-9_.-] */
+#define TL_CLICK_ID_MAX 64    /* longer click ids cannot exist */
+#define TL_REASON_MAX 1000    /* reasons of status changes, in bytes */
+
+/* A stored click as attribution needs it (store click_get). */
+struct tl_click_info {
+    const char *click_id;
+    int64_t ts_ms;
+    int64_t link_id; /* 0: none */
+    int64_t partner_id;
+    int64_t task_id;
+    int64_t campaign_id;
+    int64_t program_id;
+    const char *sub[4]; /* subId1..3, sharedid; NULL when absent */
+    bool bot;
+};
+
+enum tl_conversion_status {
+    TL_CONV_PENDING = 0,
+    TL_CONV_APPROVED,
+    TL_CONV_REVERSED,
+};
+
+struct tl_conversion {
+    int64_t id;
+    enum tl_conversion_status status;
+    const char *click_id;
+    const char *order_id;
+    const char *event_type;
+    int64_t amount; /* minor units, 0..2^53-1 */
+    const char *currency;
+    int64_t payout;
+    int64_t partner_id;
+    int64_t campaign_id;
+    int64_t task_id;
+    int64_t link_id; /* 0: none */
+    int64_t program_id;
+    int64_t occurred_at;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+/* One status change of a conversion; the creation has from_status -1. */
+struct tl_conversion_event {
+    int64_t id;
+    int64_t conversion_id;
+    int from_status; /* enum tl_conversion_status, or -1 for none */
+    enum tl_conversion_status to_status;
+    const char *reason;       /* may be NULL */
+    int64_t actor_account_id; /* who made the change */
+    int64_t at;
+};
+
+/* Filters of a conversion list; 0 / -1 for any. */
+struct tl_conversion_filter {
+    int64_t campaign_id;
+    int64_t partner_id;
+    int status; /* enum tl_conversion_status, or -1 */
+};
+
+/* Postback events, as bits of a partner's subscription. */
+enum tl_postback_event {
+    TL_PB_CREATED = 1,
+    TL_PB_APPROVED = 2,
+    TL_PB_REVERSED = 4,
+};
+#define TL_PB_ALL (TL_PB_CREATED | TL_PB_APPROVED | TL_PB_REVERSED)
+
+/* A partner's postback configuration. */
+struct tl_postback_config {
+    int64_t partner_id;
+    const char *url; /* the template, with {macros} */
+    unsigned events; /* mask of enum tl_postback_event */
+    int64_t updated_at;
+};
+
+enum tl_delivery_status {
+    TL_DELIVERY_PENDING = 0,
+    TL_DELIVERY_DELIVERED,
+    TL_DELIVERY_FAILED,
+};
+
+struct tl_postback_attempt {
+    int64_t at;
+    int http_status; /* 0: no answer */
+    const char *error; /* NULL when none */
+};
+
+/* One queued notification (a postback_outbox row) and its attempts. */
+struct tl_postback_delivery {
+    int64_t id;
+    int64_t partner_id;
+    int64_t conversion_id;
+    const char *event; /* "conversion.created" ... */
+    const char *url;   /* expanded */
+    enum tl_delivery_status status;
+    int attempts;
+    int last_status; /* 0: none */
+    int64_t next_attempt_ms;
+    int64_t created_at;
+    int64_t updated_at;
+    struct tl_postback_attempt *log; /* oldest first; only in lists that ask for it */
+    size_t n_log;
+};
+
 #endif

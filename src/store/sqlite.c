@@ -2310,4 +2310,5 @@ static const struct tl_store_ops sqlite_ops = {
     .target_by_code = sq_target_by_code,
     .target_by_path = sq_target_by_path,
     .click_batch = sq_click_batch,
+    .report = sq_report,
 };

@@ -153,4 +153,9 @@ enum tl_err sq_target_by_path(struct tl_store *s, int64_t partner_id, int64_t ta
                               int64_t campaign_id, struct tl_arena *a, struct tl_target *out);
 enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, size_t n);
 
+/* sqlite_reports.c */
+enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
+                      const struct tl_report_query *q, struct tl_arena *a,
+                      struct tl_report_row **rows, size_t *n);
+
 #endif

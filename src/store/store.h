@@ -50,6 +50,36 @@ struct tl_campaign_filter {
     int64_t program_id; /* 0 for any */
 };
 
+/* Reports: what to sum over stats_hourly, and the sums. */
+enum tl_report_group {
+    TL_GROUP_NONE = 0, /* one row of totals (per currency) */
+    TL_GROUP_HOUR,     /* key: the hour's UTC start, ms */
+    TL_GROUP_CAMPAIGN,
+    TL_GROUP_PARTNER,
+    TL_GROUP_TASK,
+    TL_GROUP_LINK, /* key 0: clicks on regular paths with no generated link */
+};
+
+struct tl_report_query {
+    int64_t program_id; /* filters: 0 for any */
+    int64_t campaign_id;
+    int64_t partner_id;
+    int64_t task_id;
+    int64_t from_ms; /* inclusive, on an hour; 0 for open */
+    int64_t to_ms;   /* exclusive; 0 for open */
+    enum tl_report_group group;
+};
+
+struct tl_report_row {
+    int64_t key; /* per group; 0 for TL_GROUP_NONE */
+    const char *currency;
+    int64_t clicks;
+    int64_t unique_clicks;
+    int64_t conversions;
+    int64_t revenue;
+    int64_t payout;
+};
+
 struct tl_store_ops {
     const char *name;
     void (*close)(struct tl_store *s);
@@ -184,6 +214,15 @@ struct tl_store_ops {
      * (group-committed with other writes). Bot clicks are counted only in
      * bot_clicks. Durable when it returns TL_OK. */
     enum tl_err (*click_batch)(struct tl_store *s, const struct tl_click *clicks, size_t n);
+
+    /* ---- reports (issue 6): sums over stats_hourly only, never clicks ---- */
+
+    /* Rows ordered by key, then currency. Brands see their programs' rows,
+     * partners their own; a filter naming another account's object simply
+     * matches nothing. */
+    enum tl_err (*report)(struct tl_store *s, const struct tl_actor *who,
+                          const struct tl_report_query *q, struct tl_arena *a,
+                          struct tl_report_row **rows, size_t *n);
 };
 
 /*
