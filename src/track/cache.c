@@ -132,11 +132,10 @@ uint64_t tl_cache_stamp(struct tl_cache *c)
 struct tl_cache *tl_cache_new(size_t max_entries)
 {
     struct tl_cache *c = calloc(1, sizeof(*c));
-    size_t i, per;
+    size_t i;
 
     if (c == NULL)
         return NULL;
-    per = max_entries / SHARDS + 1;
     randombytes_buf(c->hash_key, sizeof(c->hash_key));
     pthread_mutex_init(&c->campaigns.mu, NULL);
     pthread_mutex_init(&c->programs.mu, NULL);
@@ -144,9 +143,10 @@ struct tl_cache *tl_cache_new(size_t max_entries)
         struct shard *s = &c->shards[i];
 
         pthread_mutex_init(&s->mu, NULL);
-        s->cap = per;
+        /* The shards' caps add up to max_entries exactly. */
+        s->cap = max_entries / SHARDS + (i < max_entries % SHARDS);
         s->n_buckets = 16;
-        while (s->n_buckets < per && s->n_buckets < ((size_t)1 << 24))
+        while (s->n_buckets < s->cap && s->n_buckets < ((size_t)1 << 24))
             s->n_buckets <<= 1;
         s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
         if (s->buckets == NULL) {
@@ -407,6 +407,11 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
     slot = slot_of(s, h, key);
     if (*slot != NULL)
         remove_entry(s, slot);
+    if (s->cap == 0) {
+        pthread_mutex_unlock(&s->mu);
+        free(e);
+        return TL_OK;
+    }
     while (s->n >= s->cap && s->oldest != NULL)
         remove_entry(s, slot_of(s, s->oldest->hash, s->oldest->key));
     slot = slot_of(s, h, key);
