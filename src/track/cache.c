@@ -45,7 +45,7 @@ struct shard {
     pthread_mutex_t mu;
     struct entry **buckets;
     size_t n_buckets; /* power of two */
-    size_t n, cap;
+    size_t n;
     struct entry *oldest, *newest;
     size_t bytes;
 };
@@ -55,6 +55,8 @@ struct tl_cache {
     struct gens campaigns, programs;
     _Atomic uint32_t links;
     _Atomic uint64_t epoch;
+    size_t max;           /* entries, in all shards together */
+    _Atomic size_t total; /* entries held */
     unsigned char hash_key[16];
 };
 
@@ -136,6 +138,7 @@ struct tl_cache *tl_cache_new(size_t max_entries)
 
     if (c == NULL)
         return NULL;
+    c->max = max_entries;
     randombytes_buf(c->hash_key, sizeof(c->hash_key));
     pthread_mutex_init(&c->campaigns.mu, NULL);
     pthread_mutex_init(&c->programs.mu, NULL);
@@ -143,10 +146,8 @@ struct tl_cache *tl_cache_new(size_t max_entries)
         struct shard *s = &c->shards[i];
 
         pthread_mutex_init(&s->mu, NULL);
-        /* The shards' caps add up to max_entries exactly. */
-        s->cap = max_entries / SHARDS + (i < max_entries % SHARDS);
         s->n_buckets = 16;
-        while (s->n_buckets < s->cap && s->n_buckets < ((size_t)1 << 24))
+        while (s->n_buckets < max_entries / SHARDS && s->n_buckets < ((size_t)1 << 24))
             s->n_buckets <<= 1;
         s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
         if (s->buckets == NULL) {
@@ -316,15 +317,40 @@ static void fifo_unlink(struct shard *s, struct entry *e)
         s->newest = e->older;
 }
 
-static void remove_entry(struct shard *s, struct entry **slot)
+static void remove_entry(struct tl_cache *c, struct shard *s, struct entry **slot)
 {
     struct entry *e = *slot;
 
     *slot = e->next;
     fifo_unlink(s, e);
     s->n--;
+    atomic_fetch_sub(&c->total, 1);
     s->bytes -= e->size;
     free(e);
+}
+
+/*
+ * Evicts the oldest entry of another shard, for a put into shard mine
+ * (whose lock is held) when mine has none to give. Other locks are only
+ * tried, so two puts can never wait for each other.
+ */
+static bool evict_elsewhere(struct tl_cache *c, struct shard *mine)
+{
+    size_t i;
+
+    for (i = 0; i < SHARDS; i++) {
+        struct shard *o = &c->shards[i];
+
+        if (o == mine || pthread_mutex_trylock(&o->mu) != 0)
+            continue;
+        if (o->oldest != NULL) {
+            remove_entry(c, o, slot_of(o, o->oldest->hash, o->oldest->key));
+            pthread_mutex_unlock(&o->mu);
+            return true;
+        }
+        pthread_mutex_unlock(&o->mu);
+    }
+    return false;
 }
 
 static bool fresh(struct tl_cache *c, const struct entry *e)
@@ -406,14 +432,26 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
     pthread_mutex_lock(&s->mu);
     slot = slot_of(s, h, key);
     if (*slot != NULL)
-        remove_entry(s, slot);
-    if (s->cap == 0) {
-        pthread_mutex_unlock(&s->mu);
-        free(e);
-        return TL_OK;
+        remove_entry(c, s, slot);
+    /* Reserve a place under the global bound, evicting this shard's
+     * oldest entries to make one; a shard with nothing left to evict
+     * caches nothing (only when the cache is full of other shards'). */
+    for (;;) {
+        size_t cur = atomic_load(&c->total);
+
+        if (cur < c->max) {
+            if (atomic_compare_exchange_weak(&c->total, &cur, cur + 1))
+                break;
+            continue;
+        }
+        if (s->oldest != NULL)
+            remove_entry(c, s, slot_of(s, s->oldest->hash, s->oldest->key));
+        else if (!evict_elsewhere(c, s)) {
+            pthread_mutex_unlock(&s->mu);
+            free(e);
+            return TL_OK;
+        }
     }
-    while (s->n >= s->cap && s->oldest != NULL)
-        remove_entry(s, slot_of(s, s->oldest->hash, s->oldest->key));
     slot = slot_of(s, h, key);
     e->next = NULL;
     *slot = e;
