@@ -17,10 +17,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/demo.h"
 #include "core/url.h"
 #include "http/problem.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "track/postbacks.h"
 #include "track/track.h"
 
 #ifndef TL_VERSION
@@ -54,6 +56,7 @@ static const char usage_text[] =
     "  migrate   apply pending database migrations, print {\"applied\":N}\n"
     "  admin create-brand --name NAME [--user-email E --user-password P]\n"
     "  admin create-partner --name NAME --email E [--user-email E --user-password P]\n"
+    "  admin load-demo --clicks N --days N --campaigns N --partners N [--seed N]\n"
     "  version   print the version\n"
     "\n"
     "serve flags (environment variable in brackets):\n"
@@ -259,6 +262,7 @@ static int cmd_serve(int argc, char **argv)
     };
     struct tl_server_config cfg;
     struct tl_track_config tcfg;
+    struct tl_postbacks_config pbcfg;
     struct tl_track *track;
     struct tl_server *srv = NULL;
     struct tl_store *store = NULL;
@@ -335,6 +339,15 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     app.track = track;
+    pbcfg.store = store;
+    pbcfg.allow_private = o.allow_private_postbacks;
+    app.postbacks = tl_postbacks_start(&pbcfg, why, sizeof(why));
+    if (app.postbacks == NULL) {
+        fprintf(stderr, "tracklink: %s\n", why);
+        tl_track_stop(track);
+        tl_store_close(store);
+        return 1;
+    }
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.listen = o.listen;
@@ -347,6 +360,7 @@ static int cmd_serve(int argc, char **argv)
     srv = tl_server_start(&cfg, why, sizeof(why));
     if (srv == NULL) {
         fprintf(stderr, "tracklink: cannot listen on %s: %s\n", o.listen, why);
+        tl_postbacks_stop(app.postbacks);
         tl_track_stop(track);
         tl_store_close(store);
         return 1;
@@ -368,6 +382,7 @@ static int cmd_serve(int argc, char **argv)
     fflush(stderr);
     /* Answer what is in flight, then store every queued click, then close. */
     tl_server_free(srv);
+    tl_postbacks_stop(app.postbacks);
     tl_track_stop(track);
     tl_store_close(store);
     return 0;
@@ -425,6 +440,8 @@ static int cmd_admin(int argc, char **argv)
 
     if (argc < 1)
         return bad_usage("admin needs a command: %s", "create-brand | create-partner");
+    if (strcmp(argv[0], "load-demo") == 0)
+        return tl_demo_main(argc - 1, argv + 1);
     if (strcmp(argv[0], "create-brand") == 0)
         kind = TL_ACCOUNT_BRAND;
     else if (strcmp(argv[0], "create-partner") == 0)

@@ -38,9 +38,13 @@ struct tl_app {
     bool trust_proxy;             /* --trust-proxy: client IP from X-Forwarded-For */
     bool allow_private_postbacks; /* --allow-private-postbacks (tests) */
     struct tl_track *track;       /* the redirect path; NULL in `tracklink admin` */
+    /* The partner postback sender (track/postbacks.h), poked after a
+     * commit that queued a delivery; NULL in `tracklink admin`. */
+    struct tl_postbacks *postbacks;
 };
 
 struct tl_track;
+struct tl_postbacks;
 
 extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;

@@ -74,6 +74,19 @@ enum tl_err tl_api_links_ensure_defaults(struct tl_app *app, const struct tl_cam
 /* reports.c */
 TL_HANDLER(tl_api_reports); /* GET /api/v1/reports (brand, partner) */
 
+/* conversions.c */
+TL_HANDLER(tl_api_conversions_create);  /* POST  /api/v1/conversions (brand) */
+TL_HANDLER(tl_api_conversions_list);    /* GET   /api/v1/conversions (brand, partner) */
+TL_HANDLER(tl_api_conversions_get);     /* GET   /api/v1/conversions/{id} (brand, partner) */
+TL_HANDLER(tl_api_conversions_patch);   /* PATCH /api/v1/conversions/{id} (brand) */
+TL_HANDLER(tl_api_conversions_history); /* GET   /api/v1/conversions/{id}/history */
+TL_HANDLER(tl_api_postback);            /* GET   /postback?key=... (the program's key) */
+
+/* postbacks.c: a partner's own postback configuration and delivery log */
+TL_HANDLER(tl_api_me_postback_put);   /* PUT /api/v1/me/postback (partner) */
+TL_HANDLER(tl_api_me_postback_get);   /* GET /api/v1/me/postback (partner) */
+TL_HANDLER(tl_api_me_postbacks_list); /* GET /api/v1/me/postbacks (partner) */
+
 /* redirects.c: the public redirect routes, handed to track/ */
 TL_HANDLER(tl_api_redirect_short);   /* GET /{code} */
 TL_HANDLER(tl_api_redirect_regular); /* GET /c/{partner_id}/{task_id}/{campaign_id} */

@@ -54,7 +54,10 @@ bool tl_conversion_in_window(int64_t click_ms, int window_days, int64_t occurred
 {
     if (window_days < 0)
         return false;
-    if (occurred_ms < click_ms - TL_CONV_BEFORE_CLICK_MS)
+    if (occurred_ms < click_ms - click_ms % 1000 - TL_CONV_BEFORE_CLICK_MS)
         return false;
-    return occurred_ms <= click_ms + (int64_t)window_days * TL_DAY_MS;
+    /* API times have whole seconds: the window ends with the last
+     * millisecond of the click's second, so that "click time + window" as
+     * a client reads it is always inside. */
+    return occurred_ms <= click_ms - click_ms % 1000 + 999 + (int64_t)window_days * TL_DAY_MS;
 }

@@ -11,7 +11,7 @@
 
 #include "core/model.h"
 
-#define TL_DAY_MS 86400000LL
+#define TL_DAY_MS  86400000LL
 #define TL_HOUR_MS 3600000LL
 /* How long before its click a conversion may claim to have happened
  * (clocks of shops and of tracklink disagree a little). */

@@ -158,4 +158,37 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
                       const struct tl_report_query *q, struct tl_arena *a,
                       struct tl_report_row **rows, size_t *n);
 
+/* sqlite_conversions.c: conversions and partner postbacks. */
+enum tl_err sq_click_get(struct tl_store *s, const char *click_id, struct tl_arena *a,
+                         struct tl_click_info *out);
+enum tl_err sq_program_by_postback_key(struct tl_store *s, const char *key, struct tl_arena *a,
+                                       struct tl_program *out);
+enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
+                                 const struct tl_conversion *in, struct tl_arena *a,
+                                 struct tl_conversion *out, bool *created);
+enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                              struct tl_arena *a, struct tl_conversion *out);
+enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_conversion_filter *f, const struct tl_page *page,
+                               struct tl_arena *a, struct tl_conversion **items, size_t *n,
+                               bool *more);
+enum tl_err sq_conversion_move(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                               enum tl_conversion_status to, const char *reason,
+                               struct tl_arena *a, struct tl_conversion *out);
+enum tl_err sq_conversion_history(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                  struct tl_arena *a, struct tl_conversion_event **items,
+                                  size_t *n);
+enum tl_err sq_postback_set(struct tl_store *s, const struct tl_actor *who,
+                            const struct tl_postback_config *in);
+enum tl_err sq_postback_get(struct tl_store *s, const struct tl_actor *who, struct tl_arena *a,
+                            struct tl_postback_config *out);
+enum tl_err sq_postback_deliveries(struct tl_store *s, const struct tl_actor *who, int status,
+                                   const struct tl_page *page, struct tl_arena *a,
+                                   struct tl_postback_delivery **items, size_t *n, bool *more);
+enum tl_err sq_outbox_due(struct tl_store *s, int64_t now_ms, int max, const int64_t *skip,
+                          size_t n_skip, struct tl_arena *a, struct tl_postback_delivery **items,
+                          size_t *n);
+enum tl_err sq_outbox_record(struct tl_store *s, int64_t id, int64_t at_ms, int http_status,
+                             const char *error, bool delivered, int64_t next_attempt_ms);
+
 #endif

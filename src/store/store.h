@@ -223,6 +223,73 @@ struct tl_store_ops {
     enum tl_err (*report)(struct tl_store *s, const struct tl_actor *who,
                           const struct tl_report_query *q, struct tl_arena *a,
                           struct tl_report_row **rows, size_t *n);
+
+    /* ---- conversions and partner postbacks (issue 5) ---- */
+
+    /* A stored click by its click_id, with no actor (the caller checks
+     * that the click's program is the caller's). TL_ERR_NOTFOUND. */
+    enum tl_err (*click_get)(struct tl_store *s, const char *click_id, struct tl_arena *a,
+                             struct tl_click_info *out);
+    /* The program whose postback key is key (GET /postback). TL_ERR_NOTFOUND. */
+    enum tl_err (*program_by_postback_key)(struct tl_store *s, const char *key,
+                                           struct tl_arena *a, struct tl_program *out);
+    /* Creates the conversion in (status pending; every field but id,
+     * status and the times is the caller's, already checked), or finds the
+     * one with the same (program, event_type, order_id): one writer job
+     * that inserts-or-reads, so concurrent identical requests make one.
+     * When created, the same commit holds its conversion_event (null ->
+     * pending, by who), its stats_hourly rollup (conversions +1, revenue,
+     * payout, in the hour of occurred_at) and, when the partner has a
+     * postback for conversion.created, the expanded postback_outbox row.
+     * *out is the stored conversion either way (compare it to tell a
+     * replay from a conflict); *created tells which. */
+    enum tl_err (*conversion_create)(struct tl_store *s, const struct tl_actor *who,
+                                     const struct tl_conversion *in, struct tl_arena *a,
+                                     struct tl_conversion *out, bool *created);
+    /* Brands see the conversions of their programs, partners their own. */
+    enum tl_err (*conversion_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                  struct tl_arena *a, struct tl_conversion *out);
+    enum tl_err (*conversion_list)(struct tl_store *s, const struct tl_actor *who,
+                                   const struct tl_conversion_filter *f,
+                                   const struct tl_page *page, struct tl_arena *a,
+                                   struct tl_conversion **items, size_t *n, bool *more);
+    /* Moves a conversion (brand's or admin's) to status to, in one job:
+     * TL_ERR_CONFLICT when the move is not allowed from its current status
+     * (core/conversion.h). The same commit holds the conversion_event
+     * (reason may be NULL), the rollup change of a reversal (minus one
+     * conversion, its revenue and payout, in the hour of occurred_at), and
+     * the partner's postback outbox row when subscribed. *out is the
+     * conversion after the move (or as it is, on TL_ERR_CONFLICT). */
+    enum tl_err (*conversion_move)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                   enum tl_conversion_status to, const char *reason,
+                                   struct tl_arena *a, struct tl_conversion *out);
+    /* Every status change of a visible conversion, oldest first. */
+    enum tl_err (*conversion_history)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                      struct tl_arena *a, struct tl_conversion_event **items,
+                                      size_t *n);
+    /* A partner's postback configuration (who must be that partner):
+     * set replaces it; get answers TL_ERR_NOTFOUND when none is set. */
+    enum tl_err (*postback_set)(struct tl_store *s, const struct tl_actor *who,
+                                const struct tl_postback_config *in);
+    enum tl_err (*postback_get)(struct tl_store *s, const struct tl_actor *who,
+                                struct tl_arena *a, struct tl_postback_config *out);
+    /* The partner's deliveries (status -1 for any), each with its attempt log. */
+    enum tl_err (*postback_deliveries)(struct tl_store *s, const struct tl_actor *who,
+                                       int status, const struct tl_page *page,
+                                       struct tl_arena *a, struct tl_postback_delivery **items,
+                                       size_t *n, bool *more);
+    /* The sender's side (no actor): pending deliveries due at now_ms,
+     * earliest first, at most max, skipping the ids in skip[0..n_skip)
+     * (those in flight). Without their attempt logs. */
+    enum tl_err (*outbox_due)(struct tl_store *s, int64_t now_ms, int max, const int64_t *skip,
+                              size_t n_skip, struct tl_arena *a,
+                              struct tl_postback_delivery **items, size_t *n);
+    /* Records one attempt of delivery id made at at_ms (http_status 0 when
+     * no answer, error NULL when none) and its outcome: delivered, or
+     * pending again at next_attempt_ms, or failed for good when
+     * next_attempt_ms is 0. */
+    enum tl_err (*outbox_record)(struct tl_store *s, int64_t id, int64_t at_ms, int http_status,
+                                 const char *error, bool delivered, int64_t next_attempt_ms);
 };
 
 /*

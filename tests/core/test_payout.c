@@ -21,7 +21,7 @@ struct row {
 
 /* Expected values computed with exact rationals (Python's Fraction and round). */
 static const struct row rows[] = {
-    {5LL, 1000, 0LL}, /* 0.5 -> 0 */
+    {5LL, 1000, 0LL},  /* 0.5 -> 0 */
     {15LL, 1000, 2LL}, /* 1.5 -> 2 */
     {25LL, 1000, 2LL}, /* 2.5 -> 2 */
     {35LL, 1000, 4LL}, /* 3.5 -> 4 */
@@ -52,7 +52,7 @@ static const struct row rows[] = {
     {150LL, 1, 0LL},
     {250LL, 1, 0LL},
     {10000LL, 1, 1LL},
-    {5000LL, 1, 0LL}, /* 0.5 -> 0 */
+    {5000LL, 1, 0LL},  /* 0.5 -> 0 */
     {15000LL, 1, 2LL}, /* 1.5 -> 2 */
     {99999LL, 3333, 33330LL},
     {1LL, 10000, 1LL},
@@ -73,9 +73,9 @@ static void test_percent_table(void **state)
             fail_msg("row %zu: %lld at %d bp gave %lld, expected %lld", i,
                      (long long)rows[i].amount, rows[i].rate_bp, (long long)got,
                      (long long)rows[i].payout);
-        assert_int_equal(tl_payout_compute(TL_PAYOUT_PERCENT, 999, rows[i].rate_bp,
-                                           rows[i].amount, &got),
-                         TL_OK);
+        assert_int_equal(
+            tl_payout_compute(TL_PAYOUT_PERCENT, 999, rows[i].rate_bp, rows[i].amount, &got),
+            TL_OK);
         assert_true(got == rows[i].payout);
     }
 }

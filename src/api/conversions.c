@@ -1,0 +1,483 @@
+/*
+ * conversions.c: conversions (API.md "Conversions"): recording one from a
+ * brand's server (POST /api/v1/conversions) or from a system that can only
+ * fire a GET (GET /postback?key=..., authenticated by the program's
+ * postback key), reading and listing them, moving them through their
+ * statuses, and their history.
+ *
+ * Attribution: the click id names a stored click, which names the link,
+ * partner, task, campaign and program. The order of checks on creation:
+ * the body's types (400), missing click_id (422), the click (404
+ * click_not_found, also when it belongs to another brand's program), the
+ * other fields (422: missing_field, invalid_value, invalid_amount), then
+ * the rules: campaign_not_trackable, currency_mismatch (any currency that
+ * is not the program's, including a malformed code),
+ * outside_referral_window. Then one store job creates the conversion or
+ * finds the one with the same (program, event_type, order_id): an
+ * identical replay (same amount, currency and click id) answers 200 with
+ * it, anything else 409 duplicate_order.
+ *
+ * A bot-flagged click converts like any other: a person misread as a bot
+ * still converts.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/input.h"
+#include "api/output.h"
+#include "core/conversion.h"
+#include "core/currency.h"
+#include "core/payout.h"
+#include "core/time.h"
+#include "track/postbacks.h"
+
+/* A conversion request, from a JSON body or a query string. */
+struct conv_input {
+    const char *click_id;
+    const char *order_id;
+    const char *event_type; /* NULL: "sale" */
+    int64_t amount;
+    const char *currency; /* NULL: the program's */
+    int64_t occurred_at;  /* 0: now */
+};
+
+static const struct tl_in_field conv_types[] = {
+    {"click_id", "click_id", TL_IN_STR},     {"order_id", "order_id", TL_IN_STR},
+    {"event_type", "event_type", TL_IN_STR}, {"amount", "amount", TL_IN_INT},
+    {"currency", "currency", TL_IN_STR},     {"occurred_at", "occurred_at", TL_IN_STR},
+};
+
+static json_t *id_or_null(int64_t id)
+{
+    return id != 0 ? json_integer((json_int_t)id) : json_null();
+}
+
+static json_t *conversion_json(const struct tl_conversion *v)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:o, "
+                     "s:o, s:o}",
+                     "id", (json_int_t)v->id, "status", tl_conversion_status_str(v->status),
+                     "click_id", v->click_id, "order_id", v->order_id, "event_type", v->event_type,
+                     "amount", (json_int_t)v->amount, "currency", v->currency, "payout",
+                     (json_int_t)v->payout, "partner_id", (json_int_t)v->partner_id, "campaign_id",
+                     (json_int_t)v->campaign_id, "task_id", (json_int_t)v->task_id, "link_id",
+                     id_or_null(v->link_id), "program_id", (json_int_t)v->program_id, "occurred_at",
+                     tl_out_time(v->occurred_at), "created_at", tl_out_time(v->created_at),
+                     "updated_at", tl_out_time(v->updated_at != 0 ? v->updated_at : v->created_at));
+}
+
+static enum tl_err click_not_found(struct tl_problem *prob)
+{
+    return tl_problem_set(prob, TL_ERR_NOTFOUND, "click_not_found", "click_id",
+                          "no click with this click_id");
+}
+
+static enum tl_err conv_not_found(struct tl_problem *prob)
+{
+    return tl_problem_set(prob, TL_ERR_NOTFOUND, "not_found", NULL, "conversion not found");
+}
+
+/* order_id, event_type and occurred_at as text, checked the same way for
+ * both entry points. */
+static enum tl_err check_fields(struct conv_input *in, const char *occurred,
+                                struct tl_problem *prob)
+{
+    const char *p;
+
+    if (in->order_id == NULL)
+        return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "order_id",
+                              "order_id is required");
+    if (in->order_id[0] == '\0' || strlen(in->order_id) > TL_ORDER_ID_MAX)
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order_id",
+                              "order_id must be 1 to %d bytes", TL_ORDER_ID_MAX);
+    for (p = in->order_id; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order_id",
+                                  "order_id may not hold control characters");
+    if (in->event_type == NULL)
+        in->event_type = "sale";
+    if (!tl_conversion_event_type_valid(in->event_type))
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "event_type",
+                              "event_type must be 1 to %d characters of a-z, 0-9, _ . -",
+                              TL_EVENT_TYPE_MAX);
+    in->occurred_at = 0;
+    if (occurred != NULL && tl_time_parse(occurred, &in->occurred_at) != TL_OK)
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "occurred_at",
+                              "occurred_at must be an RFC 3339 time");
+    return TL_OK;
+}
+
+/*
+ * Attributes and stores a conversion for brand (the caller, or the
+ * program's brand for GET /postback). key_program is the program of the
+ * postback key (0 for a brand's API call): the click must belong to it.
+ * amount_prob is the amount's 422, if any: it is answered once the click
+ * is known (404 comes first).
+ */
+static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
+                          const struct tl_actor *brand, int64_t key_program, struct conv_input *in,
+                          const char *occurred, const struct tl_problem *amount_prob)
+{
+    struct tl_app *app = req->app;
+    struct tl_actor admin = {0, TL_ACCOUNT_ADMIN};
+    struct tl_click_info click;
+    struct tl_program p;
+    struct tl_campaign c;
+    struct tl_conversion v, out;
+    bool created;
+    enum tl_err err;
+
+    if (in->click_id == NULL)
+        return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "click_id",
+                              "click_id is required");
+    if (in->click_id[0] == '\0' || strlen(in->click_id) > TL_CLICK_ID_MAX)
+        return click_not_found(prob);
+    err = TL_STORE(app->store, click_get, in->click_id, req->arena, &click);
+    if (err == TL_ERR_NOTFOUND)
+        return click_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    if (key_program != 0 && click.program_id != key_program)
+        return click_not_found(prob);
+    /* With the caller's eyes: another brand's click is not found. */
+    err = TL_STORE(app->store, program_get, brand, click.program_id, req->arena, &p);
+    if (err == TL_ERR_NOTFOUND)
+        return click_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    if (amount_prob->err != TL_OK) {
+        *prob = *amount_prob;
+        return amount_prob->err;
+    }
+    err = check_fields(in, occurred, prob);
+    if (err != TL_OK)
+        return err;
+    err = TL_STORE(app->store, campaign_get, &admin, click.campaign_id, req->arena, &c);
+    if (err == TL_ERR_NOTFOUND)
+        return click_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    if (!c.tracking_enabled)
+        return tl_problem_set(prob, TL_ERR_INVALID, "campaign_not_trackable", NULL,
+                              "conversion tracking is off for this campaign");
+    if (in->currency == NULL)
+        in->currency = p.currency;
+    if (strcmp(in->currency, p.currency) != 0)
+        return tl_problem_set(prob, TL_ERR_INVALID, "currency_mismatch", "currency",
+                              tl_currency_valid(in->currency)
+                                  ? "the program's currency is %s"
+                                  : "currency is not an ISO 4217 code; the program's is %s",
+                              p.currency);
+    if (in->occurred_at == 0)
+        in->occurred_at = tl_time_now_ms();
+    if (!tl_conversion_in_window(click.ts_ms, p.referral_window_days, in->occurred_at))
+        return tl_problem_set(prob, TL_ERR_INVALID, "outside_referral_window", "occurred_at",
+                              "the conversion is outside the %d-day referral window of its "
+                              "click",
+                              p.referral_window_days);
+    memset(&v, 0, sizeof(v));
+    v.click_id = click.click_id;
+    v.order_id = in->order_id;
+    v.event_type = in->event_type;
+    v.amount = in->amount;
+    v.currency = p.currency;
+    if (tl_payout_compute(c.payout_type, c.payout_amount, c.payout_rate_bp, in->amount,
+                          &v.payout) != TL_OK)
+        return tl_problem_set(prob, TL_ERR_INTERNAL, "internal", NULL,
+                              "the campaign's payout rule is out of range");
+    v.partner_id = click.partner_id;
+    v.campaign_id = click.campaign_id;
+    v.task_id = click.task_id;
+    v.link_id = click.link_id;
+    v.program_id = click.program_id;
+    v.occurred_at = in->occurred_at;
+    err = TL_STORE(app->store, conversion_create, brand, &v, req->arena, &out, &created);
+    if (err == TL_ERR_NOTFOUND)
+        return click_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    if (created) {
+        tl_postbacks_poke(app->postbacks);
+        return tl_out_json(resp, 201, conversion_json(&out));
+    }
+    if (out.amount != v.amount || strcmp(out.currency, v.currency) != 0 ||
+        strcmp(out.click_id, v.click_id) != 0)
+        return tl_problem_set(prob, TL_ERR_CONFLICT, "duplicate_order", "order_id",
+                              "conversion %" PRId64 " already has this order_id and event_type "
+                              "with a different amount, currency or click",
+                              out.id);
+    return tl_out_json(resp, 200, conversion_json(&out));
+}
+
+TL_HANDLER(tl_api_conversions_create)
+{
+    struct tl_actor who = req->actor;
+    struct tl_problem amount_prob;
+    struct conv_input in;
+    const char *occurred = NULL;
+    json_t *body = NULL;
+    enum tl_err err;
+
+    memset(&in, 0, sizeof(in));
+    err = tl_in_body(req, &body, prob);
+    if (err != TL_OK)
+        return err;
+    err = tl_in_types(body, conv_types, sizeof(conv_types) / sizeof(conv_types[0]), prob);
+    if (err != TL_OK)
+        goto out;
+    /* Lengths are judged later, with the right codes. */
+    if ((err = tl_in_str(body, "click_id", "click_id", false, 0, &in.click_id, prob)) != TL_OK ||
+        (err = tl_in_str(body, "order_id", "order_id", false, 0, &in.order_id, prob)) != TL_OK ||
+        (err = tl_in_str(body, "event_type", "event_type", false, 0, &in.event_type, prob)) !=
+            TL_OK ||
+        (err = tl_in_str(body, "currency", "currency", false, 0, &in.currency, prob)) != TL_OK ||
+        (err = tl_in_str(body, "occurred_at", "occurred_at", false, 0, &occurred, prob)) != TL_OK)
+        goto out;
+    tl_problem_init(&amount_prob);
+    err = tl_in_int(body, "amount", "amount", true, 0, TL_JSON_INT_MAX, "invalid_amount",
+                    &in.amount, NULL, &amount_prob);
+    if (err == TL_ERR_BADREQ) {
+        *prob = amount_prob;
+        goto out;
+    }
+    err = create(req, resp, prob, &who, 0, &in, occurred, &amount_prob);
+out:
+    json_decref(body);
+    return err;
+}
+
+/* Parses the amount of GET /postback: digits only; a fraction or a sign is
+ * invalid_amount, anything else not a number invalid_type. */
+static enum tl_err query_amount(const char *s, int64_t *out, struct tl_problem *prob)
+{
+    const char *p = s;
+    int64_t n = 0;
+    bool digits = false, fraction = false, negative = false;
+
+    if (s == NULL)
+        return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "amount",
+                              "amount is required");
+    if (*p == '-' || *p == '+') {
+        negative = *p == '-';
+        p++;
+    }
+    for (; *p >= '0' && *p <= '9'; p++) {
+        digits = true;
+        if (n > (TL_JSON_INT_MAX - (*p - '0')) / 10) {
+            return tl_problem_set(prob, TL_ERR_INVALID, "invalid_amount", "amount",
+                                  "amount must be between 0 and %lld", TL_JSON_INT_MAX);
+        }
+        n = n * 10 + (*p - '0');
+    }
+    if (*p == '.') {
+        fraction = true;
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            digits = true;
+    }
+    if (!digits || *p != '\0')
+        return tl_problem_set(prob, TL_ERR_BADREQ, "invalid_type", "amount",
+                              "amount must be an integer");
+    if (fraction || (negative && n != 0))
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_amount", "amount",
+                              "amount must be a whole number of minor units, 0 or more");
+    *out = n;
+    return TL_OK;
+}
+
+TL_HANDLER(tl_api_postback)
+{
+    struct tl_app *app = req->app;
+    struct tl_problem amount_prob;
+    struct tl_program p;
+    struct tl_actor brand;
+    struct conv_input in;
+    enum tl_err err;
+
+    err = TL_STORE(app->store, program_by_postback_key, tl_req_query(req, "key"), req->arena, &p);
+    if (err == TL_ERR_NOTFOUND)
+        return tl_problem_set(prob, TL_ERR_UNAUTHORIZED, "unauthorized", "key",
+                              "a valid postback key is required");
+    if (err != TL_OK)
+        return err;
+    brand.account_id = p.brand_id;
+    brand.kind = TL_ACCOUNT_BRAND;
+    memset(&in, 0, sizeof(in));
+    in.click_id = tl_req_query(req, "click_id");
+    in.order_id = tl_req_query(req, "order_id");
+    in.event_type = tl_req_query(req, "event_type");
+    in.currency = tl_req_query(req, "currency");
+    if (in.event_type != NULL && in.event_type[0] == '\0')
+        in.event_type = NULL;
+    if (in.currency != NULL && in.currency[0] == '\0')
+        in.currency = NULL;
+    tl_problem_init(&amount_prob);
+    err = query_amount(tl_req_query(req, "amount"), &in.amount, &amount_prob);
+    if (err == TL_ERR_BADREQ) {
+        *prob = amount_prob;
+        return err;
+    }
+    return create(req, resp, prob, &brand, p.id, &in, tl_req_query(req, "occurred_at"),
+                  &amount_prob);
+}
+
+TL_HANDLER(tl_api_conversions_get)
+{
+    struct tl_app *app = req->app;
+    struct tl_conversion v;
+    enum tl_err err;
+
+    err = TL_STORE(app->store, conversion_get, &req->actor, req->ids[0], req->arena, &v);
+    if (err == TL_ERR_NOTFOUND)
+        return conv_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    return tl_out_json(resp, 200, conversion_json(&v));
+}
+
+TL_HANDLER(tl_api_conversions_list)
+{
+    struct tl_app *app = req->app;
+    struct tl_conversion_filter f;
+    struct tl_conversion *items;
+    struct tl_page page;
+    const char *status;
+    size_t n, i;
+    bool more;
+    json_t *data, *o;
+    enum tl_err err;
+
+    err = tl_in_page(req, &page, prob);
+    if (err != TL_OK)
+        return err;
+    memset(&f, 0, sizeof(f));
+    f.status = -1;
+    if ((err = tl_in_query_id(req, "campaign_id", &f.campaign_id, prob)) != TL_OK ||
+        (err = tl_in_query_id(req, "partner_id", &f.partner_id, prob)) != TL_OK)
+        return err;
+    status = tl_req_query(req, "status");
+    if (status != NULL && status[0] != '\0') {
+        f.status = tl_conversion_status_parse(status);
+        if (f.status < 0)
+            return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "status",
+                                  "status must be pending, approved or reversed");
+    }
+    /* A partner sees only their own conversions, whatever the filter asks. */
+    if (req->actor.kind == TL_ACCOUNT_PARTNER && f.partner_id != 0 &&
+        f.partner_id != req->actor.account_id)
+        return tl_out_json(resp, 200, tl_out_list(json_array(), false, 0));
+    err = TL_STORE(app->store, conversion_list, &req->actor, &f, &page, req->arena, &items, &n,
+                   &more);
+    if (err != TL_OK)
+        return err;
+    data = json_array();
+    if (data == NULL)
+        return TL_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        o = conversion_json(&items[i]);
+        if (o == NULL || json_array_append_new(data, o) != 0) {
+            json_decref(data);
+            return TL_ERR_NOMEM;
+        }
+    }
+    return tl_out_json(resp, 200, tl_out_list(data, more, n > 0 ? items[n - 1].id : 0));
+}
+
+TL_HANDLER(tl_api_conversions_patch)
+{
+    struct tl_app *app = req->app;
+    struct tl_conversion v, out;
+    const char *status = NULL, *reason = NULL;
+    json_t *body = NULL;
+    int to;
+    enum tl_err err;
+
+    err = TL_STORE(app->store, conversion_get, &req->actor, req->ids[0], req->arena, &v);
+    if (err == TL_ERR_NOTFOUND)
+        return conv_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    err = tl_in_body(req, &body, prob);
+    if (err != TL_OK)
+        return err;
+    {
+        static const struct tl_in_field types[] = {
+            {"status", "status", TL_IN_STR},
+            {"reason", "reason", TL_IN_STR},
+        };
+
+        err = tl_in_types(body, types, 2, prob);
+    }
+    if (err == TL_OK)
+        err = tl_in_str(body, "status", "status", true, 32, &status, prob);
+    if (err == TL_OK)
+        err = tl_in_str(body, "reason", "reason", false, TL_REASON_MAX, &reason, prob);
+    if (err != TL_OK)
+        goto out;
+    to = tl_conversion_status_parse(status);
+    if (to < 0) {
+        err = tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "status",
+                             "status must be approved or reversed");
+        goto out;
+    }
+    err = TL_STORE(app->store, conversion_move, &req->actor, v.id, (enum tl_conversion_status)to,
+                   reason, req->arena, &out);
+    if (err == TL_ERR_NOTFOUND) {
+        err = conv_not_found(prob);
+        goto out;
+    }
+    if (err == TL_ERR_CONFLICT) {
+        err = tl_problem_set(prob, TL_ERR_CONFLICT, "invalid_transition", "status",
+                             "a %s conversion cannot become %s",
+                             tl_conversion_status_str(out.status), status);
+        goto out;
+    }
+    if (err != TL_OK)
+        goto out;
+    tl_postbacks_poke(app->postbacks);
+    err = tl_out_json(resp, 200, conversion_json(&out));
+out:
+    json_decref(body);
+    return err;
+}
+
+TL_HANDLER(tl_api_conversions_history)
+{
+    struct tl_app *app = req->app;
+    struct tl_conversion_event *items;
+    const char *from;
+    size_t n, i;
+    json_t *data, *o;
+    enum tl_err err;
+
+    err =
+        TL_STORE(app->store, conversion_history, &req->actor, req->ids[0], req->arena, &items, &n);
+    if (err == TL_ERR_NOTFOUND)
+        return conv_not_found(prob);
+    if (err != TL_OK)
+        return err;
+    data = json_array();
+    if (data == NULL)
+        return TL_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        from = items[i].from_status >= 0
+                   ? tl_conversion_status_str((enum tl_conversion_status)items[i].from_status)
+                   : NULL;
+        o = json_pack("{s:I, s:I, s:o, s:s, s:o, s:s, s:o, s:I, s:o}", "id",
+                      (json_int_t)items[i].id, "conversion_id", (json_int_t)items[i].conversion_id,
+                      "from_status", from != NULL ? json_string(from) : json_null(), "to_status",
+                      tl_conversion_status_str(items[i].to_status), "from",
+                      from != NULL ? json_string(from) : json_null(), "to",
+                      tl_conversion_status_str(items[i].to_status), "reason",
+                      items[i].reason != NULL ? json_string(items[i].reason) : json_null(),
+                      "actor_account_id", (json_int_t)items[i].actor_account_id, "at",
+                      tl_out_time(items[i].at));
+        if (o == NULL || json_array_append_new(data, o) != 0) {
+            json_decref(data);
+            return TL_ERR_NOMEM;
+        }
+    }
+    return tl_out_json(resp, 200, tl_out_list(data, false, 0));
+}
