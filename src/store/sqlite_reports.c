@@ -1,8 +1,14 @@
 /*
- * sqlite_reports.c: report sums over stats_hourly. The statement is built
+ * sqlite_reports.c: report sums over the rollups. The statement is built
  * for the filters actually given, so that SQLite can use the index that
  * fits (campaign, partner or program with hour_ms), and is prepared per
  * call: a report is not a hot path, and the text varies.
+ *
+ * A report that neither filters nor groups by partner, task or link (and
+ * is not a partner's) reads stats_campaign_hourly, one row per campaign,
+ * hour and currency, kept by triggers from stats_hourly (migration 002):
+ * a campaign's quarter is then a few thousand rows instead of one row per
+ * link and hour. docs/reports.md has the figures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +43,7 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
                       struct tl_report_row **rows, size_t *n)
 {
     const char *col = group_col(q->group);
+    bool coarse;
     char sql[SQL_MAX];
     sqlite3_stmt *st = NULL;
     struct tl_report_row *out = NULL;
@@ -49,10 +56,13 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
     *n = 0;
     if (!sq_actor_valid(who))
         return TL_OK;
+    coarse = who->kind != TL_ACCOUNT_PARTNER && q->partner_id == 0 && q->task_id == 0 &&
+             (q->group == TL_GROUP_NONE || q->group == TL_GROUP_HOUR ||
+              q->group == TL_GROUP_CAMPAIGN);
     snprintf(sql, sizeof(sql),
              "SELECT %s, currency, SUM(clicks), SUM(unique_clicks), SUM(conversions), "
-             "SUM(revenue), SUM(payout) FROM stats_hourly WHERE 1",
-             col);
+             "SUM(revenue), SUM(payout) FROM %s WHERE 1",
+             col, coarse ? "stats_campaign_hourly" : "stats_hourly");
     /* Parameters are numbered in the order these conditions are added. */
     if (who->kind == TL_ACCOUNT_BRAND)
         add(sql, sizeof(sql), "program_id IN (SELECT id FROM program WHERE brand_id = ?)");
