@@ -305,49 +305,67 @@ static enum tl_err upsert_rollup(struct conn *c, const struct rollup *r)
     return err;
 }
 
+/* Index of the rollup row for click k, hashed over its key; rows and
+ * slots grow together (slots: a power of two, at least twice the rows). */
+static size_t row_slot(const size_t *slots, size_t mask, const struct rollup *rows,
+                       const struct tl_click *k, int64_t hour)
+{
+    uint64_t h = (uint64_t)hour * 0x9e3779b97f4a7c15ull;
+    size_t i;
+
+    h ^= (uint64_t)k->link_id * 0xc2b2ae3d27d4eb4full;
+    h ^= (uint64_t)k->task_id * 0x165667b19e3779f9ull;
+    h ^= (uint64_t)k->partner_id * 0x27d4eb2f165667c5ull;
+    h ^= h >> 29;
+    for (i = h & mask; slots[i] != 0 && !same_row(&rows[slots[i] - 1], k, hour); i = (i + 1) & mask)
+        ;
+    return i;
+}
+
 static enum tl_err batch_job(struct conn *c, void *arg)
 {
     struct batch_ctx *x = arg;
-    struct rollup *rows = NULL;
-    size_t n_rows = 0, i, j;
+    struct rollup *rows = NULL, *r;
+    size_t *slots = NULL; /* row index + 1; 0 is empty */
+    size_t n_rows = 0, mask, i, slot;
     enum tl_err err = TL_OK;
     int64_t hour;
 
+    for (mask = 16; mask < x->n * 2; mask <<= 1)
+        ;
     rows = calloc(x->n, sizeof(*rows));
-    if (rows == NULL)
-        return TL_ERR_NOMEM;
+    slots = calloc(mask, sizeof(*slots));
+    mask -= 1;
+    if (rows == NULL || slots == NULL) {
+        err = TL_ERR_NOMEM;
+        goto out;
+    }
     for (i = 0; i < x->n && err == TL_OK; i++) {
         const struct tl_click *k = &x->clicks[i];
 
         err = insert_click(c, k);
         hour = k->ts_ms - k->ts_ms % HOUR_MS;
-        /* Batches are time-ordered, so a few rows serve many clicks; a
-         * backwards scan finds the current row almost at once. */
-        for (j = n_rows; j > 0 && !same_row(&rows[j - 1], k, hour); j--)
-            ;
-        if (j == 0) {
-            j = ++n_rows;
-            rows[j - 1] = (struct rollup){hour,
-                                          k->program_id,
-                                          k->campaign_id,
-                                          k->task_id,
-                                          k->partner_id,
-                                          k->link_id,
-                                          k->currency,
-                                          0,
-                                          0,
-                                          0};
+        slot = row_slot(slots, mask, rows, k, hour);
+        if (slots[slot] == 0) {
+            rows[n_rows] = (struct rollup){hour,          k->program_id, k->campaign_id,
+                                           k->task_id,    k->partner_id, k->link_id,
+                                           k->currency,   0,             0,
+                                           0};
+            slots[slot] = ++n_rows;
         }
+        r = &rows[slots[slot] - 1];
         if (k->bot) {
-            rows[j - 1].bots++;
+            r->bots++;
         } else {
-            rows[j - 1].clicks++;
-            rows[j - 1].uniq += k->uniq;
+            r->clicks++;
+            r->uniq += k->uniq;
         }
     }
     for (i = 0; i < n_rows && err == TL_OK; i++)
         err = upsert_rollup(c, &rows[i]);
+out:
     free(rows);
+    free(slots);
     return err;
 }
 

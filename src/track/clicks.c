@@ -19,6 +19,8 @@ struct tl_clicks {
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
     bool stopping;
+    bool writer_idle;    /* the writer waits on not_empty */
+    size_t pushers_waiting; /* pushes waiting on not_full */
     pthread_t thread;
     /* the writer's batch, copied out of the ring */
     struct tl_click *batch;
@@ -55,7 +57,8 @@ static size_t take(struct tl_clicks *q)
     q->head = (q->head + n) % q->cap;
     q->n -= n;
     atomic_store(&g_depth, q->n);
-    pthread_cond_broadcast(&q->not_full);
+    if (q->pushers_waiting > 0)
+        pthread_cond_broadcast(&q->not_full);
     return n;
 }
 
@@ -67,8 +70,11 @@ static void *writer_main(void *arg)
 
     for (;;) {
         pthread_mutex_lock(&q->mu);
-        while (q->n == 0 && !q->stopping)
+        while (q->n == 0 && !q->stopping) {
+            q->writer_idle = true;
             pthread_cond_wait(&q->not_empty, &q->mu);
+            q->writer_idle = false;
+        }
         if (q->n == 0) {
             pthread_mutex_unlock(&q->mu);
             break;
@@ -137,8 +143,11 @@ enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *
     size_t slot;
 
     pthread_mutex_lock(&q->mu);
-    while (q->n == q->cap && !q->stopping)
+    while (q->n == q->cap && !q->stopping) {
+        q->pushers_waiting++;
         pthread_cond_wait(&q->not_full, &q->mu);
+        q->pushers_waiting--;
+    }
     if (q->stopping) {
         pthread_mutex_unlock(&q->mu);
         return TL_ERR_BUSY;
@@ -148,7 +157,11 @@ enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *
     q->tokens[slot] = token;
     q->n++;
     atomic_store(&g_depth, q->n);
-    pthread_cond_signal(&q->not_empty);
+    /* Wake the writer only when it sleeps: a busy writer takes this click
+     * with the next batch, and a futex call per click would cost more
+     * than the click. */
+    if (q->writer_idle)
+        pthread_cond_signal(&q->not_empty);
     pthread_mutex_unlock(&q->mu);
     atomic_fetch_add(&q->queued, 1);
     return TL_OK;
