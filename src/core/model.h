@@ -205,8 +205,12 @@ struct tl_target {
     bool campaign_active;
     bool tracking_enabled;
     /* Set by track/ when it caches the target: the link's landing page
-     * still passes the landing-page gate of the program's current domains. */
+     * still passes the landing-page gate of the program's current domains,
+     * and both landing pages split for building the Location (what comes
+     * before the query, the query, the fragment; NULL when absent). */
     bool landing_ok;
+    const char *landing_parts[3];
+    const char *default_parts[3];
 };
 
 #define TL_CLICK_UA_MAX 256

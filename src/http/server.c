@@ -29,6 +29,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -392,6 +393,8 @@ static void *worker_main(void *arg)
 {
     struct tl_server *srv = arg;
     struct ctx *c;
+
+    prctl(PR_SET_NAME, "tl-worker"); /* for top and perf */
 
     for (;;) {
         pthread_mutex_lock(&srv->qmu);

@@ -29,6 +29,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -364,6 +365,10 @@ static enum tl_err conn_open(struct sqlite_store *st, bool writer, struct conn *
             err = TL_ERR_IO;
         }
     }
+    /* The writer keeps the hot pages (recent clicks, the rollup rows and
+     * index leaves it adds to) in memory rather than reading them back. */
+    if (err == TL_OK && writer)
+        err = pragma(c->db, "PRAGMA cache_size=-65536", why, why_len);
     if (err == TL_OK && !writer)
         err = pragma(c->db, "PRAGMA query_only=ON", why, why_len);
     if (err != TL_OK)
@@ -494,6 +499,8 @@ static void *writer_main(void *arg)
     struct sqlite_store *st = arg;
     struct job *batch, *last, *j, *next;
     uint64_t n;
+
+    prctl(PR_SET_NAME, "tl-store"); /* for top and perf */
 
     for (;;) {
         pthread_mutex_lock(&st->mu);

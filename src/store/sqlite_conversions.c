@@ -161,12 +161,6 @@ enum tl_err sq_program_by_postback_key(struct tl_store *s, const char *key, stru
 static const char SQL_EVENT_INSERT[] =
     "INSERT INTO conversion_event (conversion_id, from_status, to_status, reason, "
     "actor_account_id, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char SQL_STATS_CONV[] =
-    "INSERT INTO stats_hourly (hour_ms, program_id, campaign_id, task_id, partner_id, link_id, "
-    "currency, conversions, revenue, payout) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-    "ON CONFLICT (hour_ms, campaign_id, task_id, partner_id, link_id, currency) DO UPDATE SET "
-    "conversions = conversions + excluded.conversions, revenue = revenue + excluded.revenue, "
-    "payout = payout + excluded.payout";
 static const char SQL_POSTBACK_OF[] = "SELECT url, events FROM postback WHERE partner_id = ?1";
 static const char SQL_CLICK_SUBS[] =
     "SELECT sub_id1, sub_id2, sub_id3, shared_id FROM click WHERE click_id = ?1";
@@ -193,27 +187,23 @@ static enum tl_err add_event(struct conn *c, int64_t conv_id, int from, int to, 
     return err;
 }
 
-/* Adds sign x (1 or -1) times the conversion to its hour's rollup row. */
+/* Adds sign x (1 or -1) times the conversion to its hour's rollup rows. */
 static enum tl_err add_rollup(struct conn *c, const struct tl_conversion *v, int sign)
 {
-    sqlite3_stmt *q;
-    enum tl_err err = sq_prep(c, SQL_STATS_CONV, &q);
+    struct sq_rollup r = {
+        .hour_ms = hour_of(v->occurred_at),
+        .program_id = v->program_id,
+        .campaign_id = v->campaign_id,
+        .task_id = v->task_id,
+        .partner_id = v->partner_id,
+        .link_id = v->link_id, /* 0 when none, as the click rollups */
+        .currency = v->currency,
+        .conversions = sign,
+        .revenue = sign * v->amount,
+        .payout = sign * v->payout,
+    };
 
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(q, 1, hour_of(v->occurred_at));
-    sqlite3_bind_int64(q, 2, v->program_id);
-    sqlite3_bind_int64(q, 3, v->campaign_id);
-    sqlite3_bind_int64(q, 4, v->task_id);
-    sqlite3_bind_int64(q, 5, v->partner_id);
-    sqlite3_bind_int64(q, 6, v->link_id); /* 0 when none, as the click rollups */
-    sq_bind_str(q, 7, v->currency);
-    sqlite3_bind_int64(q, 8, sign);
-    sqlite3_bind_int64(q, 9, sign * v->amount);
-    sqlite3_bind_int64(q, 10, sign * v->payout);
-    err = sq_step_done(c, q);
-    sq_done(q);
-    return err;
+    return sq_rollup_add(c, &r);
 }
 
 static unsigned events_decode(const char *json)

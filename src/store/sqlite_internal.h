@@ -153,6 +153,21 @@ enum tl_err sq_target_by_path(struct tl_store *s, int64_t partner_id, int64_t ta
                               int64_t campaign_id, struct tl_arena *a, struct tl_target *out);
 enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, size_t n);
 
+/* sqlite_rollup.c: additions to the two rollup tables (see the file). */
+struct sq_rollup {
+    int64_t hour_ms;
+    int64_t program_id;
+    int64_t campaign_id;
+    int64_t task_id;
+    int64_t partner_id;
+    int64_t link_id; /* 0: none */
+    const char *currency;
+    int64_t clicks, unique_clicks, bot_clicks, conversions, revenue, payout;
+};
+enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r);     /* stats_hourly */
+enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r); /* the coarse copy */
+enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r);      /* both */
+
 /* sqlite_reports.c */
 enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
                       const struct tl_report_query *q, struct tl_arena *a,

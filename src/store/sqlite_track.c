@@ -227,26 +227,13 @@ static const char SQL_CLICK_INSERT[] =
     "visitor_hash, user_agent, referrer, sub_id1, sub_id2, sub_id3, shared_id, bot, uniq, "
     "landing_fallback) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
     "?15, ?16, ?17)";
-static const char SQL_STATS_CLICKS[] =
-    "INSERT INTO stats_hourly (hour_ms, program_id, campaign_id, task_id, partner_id, link_id, "
-    "currency, clicks, unique_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10) ON CONFLICT (hour_ms, campaign_id, task_id, partner_id, link_id, currency) DO UPDATE "
-    "SET clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + "
-    "excluded.unique_clicks, bot_clicks = bot_clicks + excluded.bot_clicks";
-
-/* One rollup row being summed for a batch. */
-struct rollup {
-    int64_t hour_ms, program_id, campaign_id, task_id, partner_id, link_id;
-    const char *currency;
-    int64_t clicks, uniq, bots;
-};
 
 struct batch_ctx {
     const struct tl_click *clicks;
     size_t n;
 };
 
-static bool same_row(const struct rollup *r, const struct tl_click *k, int64_t hour)
+static bool same_row(const struct sq_rollup *r, const struct tl_click *k, int64_t hour)
 {
     return r->hour_ms == hour && r->campaign_id == k->campaign_id && r->task_id == k->task_id &&
            r->partner_id == k->partner_id && r->link_id == k->link_id &&
@@ -282,32 +269,9 @@ static enum tl_err insert_click(struct conn *c, const struct tl_click *k)
     return err;
 }
 
-static enum tl_err upsert_rollup(struct conn *c, const struct rollup *r)
-{
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    err = sq_prep(c, SQL_STATS_CLICKS, &q);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(q, 1, r->hour_ms);
-    sqlite3_bind_int64(q, 2, r->program_id);
-    sqlite3_bind_int64(q, 3, r->campaign_id);
-    sqlite3_bind_int64(q, 4, r->task_id);
-    sqlite3_bind_int64(q, 5, r->partner_id);
-    sqlite3_bind_int64(q, 6, r->link_id);
-    sq_bind_str(q, 7, r->currency);
-    sqlite3_bind_int64(q, 8, r->clicks);
-    sqlite3_bind_int64(q, 9, r->uniq);
-    sqlite3_bind_int64(q, 10, r->bots);
-    err = sq_step_done(c, q);
-    sq_done(q);
-    return err;
-}
-
 /* Index of the rollup row for click k, hashed over its key; rows and
  * slots grow together (slots: a power of two, at least twice the rows). */
-static size_t row_slot(const size_t *slots, size_t mask, const struct rollup *rows,
+static size_t row_slot(const size_t *slots, size_t mask, const struct sq_rollup *rows,
                        const struct tl_click *k, int64_t hour)
 {
     uint64_t h = (uint64_t)hour * 0x9e3779b97f4a7c15ull;
@@ -322,21 +286,41 @@ static size_t row_slot(const size_t *slots, size_t mask, const struct rollup *ro
     return i;
 }
 
+/* Adds a fine row's sums to the coarse row of its campaign and hour. */
+static void add_coarse(struct sq_rollup *coarse, size_t *n, const struct sq_rollup *r)
+{
+    size_t i;
+
+    /* A batch touches few campaign-hours: a linear search is enough. */
+    for (i = 0; i < *n; i++)
+        if (coarse[i].campaign_id == r->campaign_id && coarse[i].hour_ms == r->hour_ms &&
+            strcmp(coarse[i].currency, r->currency) == 0)
+            break;
+    if (i == *n) {
+        coarse[(*n)++] = *r;
+        return;
+    }
+    coarse[i].clicks += r->clicks;
+    coarse[i].unique_clicks += r->unique_clicks;
+    coarse[i].bot_clicks += r->bot_clicks;
+}
+
 static enum tl_err batch_job(struct conn *c, void *arg)
 {
     struct batch_ctx *x = arg;
-    struct rollup *rows = NULL, *r;
+    struct sq_rollup *rows = NULL, *coarse = NULL, *r;
     size_t *slots = NULL; /* row index + 1; 0 is empty */
-    size_t n_rows = 0, mask, i, slot;
+    size_t n_rows = 0, n_coarse = 0, mask, i, slot;
     enum tl_err err = TL_OK;
     int64_t hour;
 
     for (mask = 16; mask < x->n * 2; mask <<= 1)
         ;
     rows = calloc(x->n, sizeof(*rows));
+    coarse = calloc(x->n, sizeof(*coarse));
     slots = calloc(mask, sizeof(*slots));
     mask -= 1;
-    if (rows == NULL || slots == NULL) {
+    if (rows == NULL || coarse == NULL || slots == NULL) {
         err = TL_ERR_NOMEM;
         goto out;
     }
@@ -347,24 +331,32 @@ static enum tl_err batch_job(struct conn *c, void *arg)
         hour = k->ts_ms - k->ts_ms % HOUR_MS;
         slot = row_slot(slots, mask, rows, k, hour);
         if (slots[slot] == 0) {
-            rows[n_rows] = (struct rollup){hour,          k->program_id, k->campaign_id,
-                                           k->task_id,    k->partner_id, k->link_id,
-                                           k->currency,   0,             0,
-                                           0};
+            rows[n_rows] = (struct sq_rollup){.hour_ms = hour,
+                                              .program_id = k->program_id,
+                                              .campaign_id = k->campaign_id,
+                                              .task_id = k->task_id,
+                                              .partner_id = k->partner_id,
+                                              .link_id = k->link_id,
+                                              .currency = k->currency};
             slots[slot] = ++n_rows;
         }
         r = &rows[slots[slot] - 1];
         if (k->bot) {
-            r->bots++;
+            r->bot_clicks++;
         } else {
             r->clicks++;
-            r->uniq += k->uniq;
+            r->unique_clicks += k->uniq;
         }
     }
-    for (i = 0; i < n_rows && err == TL_OK; i++)
-        err = upsert_rollup(c, &rows[i]);
+    for (i = 0; i < n_rows && err == TL_OK; i++) {
+        err = sq_rollup_fine(c, &rows[i]);
+        add_coarse(coarse, &n_coarse, &rows[i]);
+    }
+    for (i = 0; i < n_coarse && err == TL_OK; i++)
+        err = sq_rollup_campaign(c, &coarse[i]);
 out:
     free(rows);
+    free(coarse);
     free(slots);
     return err;
 }

@@ -209,6 +209,7 @@ static size_t flat_size(const struct tl_target *t)
            round_up((t->n_domains + t->n_pages + t->n_links) * sizeof(char *)) +
            round_up(t->n_links * sizeof(int64_t)) + str_size(t->landing) +
            str_size(t->default_landing) + str_size(t->click_param) + str_size(t->currency) +
+           strs_size(t->landing_parts, 3) + strs_size(t->default_parts, 3) +
            strs_size(t->domains, t->n_domains) + strs_size(t->pages, t->n_pages) +
            strs_size(t->link_landings, t->n_links);
 }
@@ -241,6 +242,10 @@ static void flatten(const struct tl_target *t, unsigned char *blob)
     d->default_landing = put_str(&cursor, t->default_landing);
     d->click_param = put_str(&cursor, t->click_param);
     d->currency = put_str(&cursor, t->currency);
+    for (i = 0; i < 3; i++) {
+        d->landing_parts[i] = put_str(&cursor, t->landing_parts[i]);
+        d->default_parts[i] = put_str(&cursor, t->default_parts[i]);
+    }
     d->domains = t->n_domains > 0 ? ptrs : NULL;
     for (i = 0; i < t->n_domains; i++)
         *ptrs++ = put_str(&cursor, t->domains[i]);
@@ -269,6 +274,10 @@ static void relocate(struct tl_target *t, const unsigned char *from, unsigned ch
     t->default_landing = move(t->default_landing, from, to);
     t->click_param = move(t->click_param, from, to);
     t->currency = move(t->currency, from, to);
+    for (i = 0; i < 3; i++) {
+        t->landing_parts[i] = move(t->landing_parts[i], from, to);
+        t->default_parts[i] = move(t->default_parts[i], from, to);
+    }
     t->domains = (const char **)move(t->domains, from, to);
     t->pages = (const char **)move(t->pages, from, to);
     t->link_landings = (const char **)move(t->link_landings, from, to);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include "http/metrics.h"
 
@@ -19,7 +21,8 @@ struct tl_clicks {
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full;
     bool stopping;
-    bool writer_idle;    /* the writer waits on not_empty */
+    bool writer_idle;       /* the writer waits on not_empty */
+    bool lingering;         /* the writer waits for a batch to fill */
     size_t pushers_waiting; /* pushes waiting on not_full */
     pthread_t thread;
     /* the writer's batch, copied out of the ring */
@@ -62,11 +65,22 @@ static size_t take(struct tl_clicks *q)
     return n;
 }
 
+static void deadline_after(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_nsec += (long)ms * 1000000L;
+    ts->tv_sec += ts->tv_nsec / 1000000000L;
+    ts->tv_nsec %= 1000000000L;
+}
+
 static void *writer_main(void *arg)
 {
     struct tl_clicks *q = arg;
+    struct timespec deadline;
     enum tl_err err;
     size_t n, i;
+
+    prctl(PR_SET_NAME, "tl-clicks"); /* for top and perf */
 
     for (;;) {
         pthread_mutex_lock(&q->mu);
@@ -79,9 +93,18 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&q->mu);
             break;
         }
-        /* No waiting for company: what arrived while the last batch
-         * committed is the next batch, so batches grow with the load and a
-         * click is never held back. */
+        /* In async mode a batch stays open up to linger_ms for company:
+         * fewer, bigger commits write each hot page (rollup rows, index
+         * leaves) once per batch. In sync mode what arrived while the last
+         * batch committed is the next batch. */
+        if (q->cfg->linger_ms > 0 && q->n < TL_CLICKS_BATCH_MAX && !q->stopping) {
+            deadline_after(&deadline, q->cfg->linger_ms);
+            q->lingering = true;
+            while (q->n < TL_CLICKS_BATCH_MAX && !q->stopping &&
+                   pthread_cond_timedwait(&q->not_empty, &q->mu, &deadline) == 0)
+                ;
+            q->lingering = false;
+        }
         n = take(q);
         pthread_mutex_unlock(&q->mu);
 
@@ -107,6 +130,7 @@ static void *writer_main(void *arg)
 struct tl_clicks *tl_clicks_start(const struct tl_clicks_config *cfg)
 {
     struct tl_clicks *q = calloc(1, sizeof(*q));
+    pthread_condattr_t ca;
 
     if (q == NULL)
         return NULL;
@@ -120,7 +144,10 @@ struct tl_clicks *tl_clicks_start(const struct tl_clicks_config *cfg)
     if (q->ring == NULL || q->tokens == NULL || q->batch == NULL || q->batch_tokens == NULL)
         goto fail;
     pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->not_empty, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->not_empty, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&q->not_full, NULL);
     if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
         pthread_mutex_destroy(&q->mu);
@@ -160,7 +187,7 @@ enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *
     /* Wake the writer only when it sleeps: a busy writer takes this click
      * with the next batch, and a futex call per click would cost more
      * than the click. */
-    if (q->writer_idle)
+    if (q->writer_idle || (q->lingering && q->n == TL_CLICKS_BATCH_MAX))
         pthread_cond_signal(&q->not_empty);
     pthread_mutex_unlock(&q->mu);
     atomic_fetch_add(&q->queued, 1);

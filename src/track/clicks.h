@@ -3,8 +3,7 @@
  *
  * Redirects push clicks into a bounded queue (preallocated slots: a push
  * copies the click and allocates nothing). One writer thread takes what is
- * queued (at most TL_CLICKS_BATCH_MAX clicks; it never holds a click back
- * to wait for more) and stores them with their hourly rollups
+ * queued, at most TL_CLICKS_BATCH_MAX clicks, and stores them with their hourly rollups
  * in one transaction (tl_store click_batch). While a batch commits, the
  * next one gathers, so batches grow with the load.
  *
@@ -28,6 +27,7 @@
 #include "store/store.h"
 
 #define TL_CLICKS_BATCH_MAX 2000
+#define TL_CLICKS_LINGER_MS 10 /* the longest a batch stays open in async mode */
 #define TL_CLICKS_QUEUE_DEFAULT 16384
 
 struct tl_clicks;
@@ -35,6 +35,10 @@ struct tl_clicks;
 struct tl_clicks_config {
     struct tl_store *store;
     size_t queue_cap; /* slots; 0: TL_CLICKS_QUEUE_DEFAULT */
+    /* How long a batch may stay open for more clicks, once it has one
+     * (async mode: nobody waits for the commit, and bigger batches write
+     * each hot page once). 0: commit what is there at once (sync mode). */
+    int linger_ms;
     /* Called on the writer thread with each token once its click is stored
      * (stored is false when the batch failed). May be NULL. */
     void (*resume)(void *token, bool stored);

@@ -66,6 +66,12 @@ static enum tl_err put_escaped(struct qbuf *q, const char *s)
     }
     if (n == 0)
         return TL_OK;
+    /* Unreserved characters only (click ids, most names): as is, the
+     * same bytes libcurl would give, without its allocation. */
+    if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") == n) {
+        put(q, s, n);
+        return TL_OK;
+    }
     e = curl_easy_escape(NULL, s, (int)n);
     if (e == NULL)
         return TL_ERR_NOMEM;
@@ -214,26 +220,17 @@ static enum tl_err curl_err(CURLUcode rc)
     return rc == CURLUE_OUT_OF_MEMORY ? TL_ERR_NOMEM : TL_ERR_INVALID;
 }
 
-enum tl_err tl_location_build(const char *landing, const char *click_param, const char *click_id,
-                              const struct tl_qparam *visitor, size_t n_visitor, char *out,
-                              size_t cap)
+enum tl_err tl_location_split(const char *landing, struct tl_arena *a,
+                              struct tl_location_parts *out)
 {
     enum tl_err err = TL_ERR_INVALID;
     char *lq = NULL, *frag = NULL, *scheme = NULL, *base = NULL;
-    size_t blen, flen = 0, len;
-    struct qbuf q;
-    bool with_visitor = true;
     CURLUcode rc;
     CURLU *u = NULL;
 
-    if (out == NULL || cap == 0)
+    memset(out, 0, sizeof(*out));
+    if (landing == NULL)
         return TL_ERR_INVALID;
-    out[0] = '\0';
-    if (landing == NULL || (click_id != NULL && (click_param == NULL || click_param[0] == '\0')))
-        return TL_ERR_INVALID;
-    if (visitor == NULL)
-        n_visitor = 0;
-
     u = curl_url();
     if (u == NULL)
         return TL_ERR_NOMEM;
@@ -274,20 +271,53 @@ enum tl_err tl_location_build(const char *landing, const char *click_param, cons
         err = curl_err(rc);
         goto out;
     }
-    blen = strlen(base);
+    out->base = tl_arena_strdup(a, base);
+    out->query = tl_arena_strdup(a, lq);
+    out->fragment = tl_arena_strdup(a, frag);
+    err = out->base == NULL || (lq != NULL && out->query == NULL) ||
+                  (frag != NULL && out->fragment == NULL)
+              ? TL_ERR_NOMEM
+              : TL_OK;
+out:
+    curl_free(base);
+    curl_free(frag);
+    curl_free(lq);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return err;
+}
+
+enum tl_err tl_location_compose(const struct tl_location_parts *parts, const char *click_param,
+                                const char *click_id, const struct tl_qparam *visitor,
+                                size_t n_visitor, char *out, size_t cap)
+{
+    const char *frag = parts->fragment;
+    size_t blen, flen = 0, len;
+    struct qbuf q;
+    bool with_visitor = true;
+    enum tl_err err;
+
+    if (out == NULL || cap == 0)
+        return TL_ERR_INVALID;
+    out[0] = '\0';
+    if (parts->base == NULL ||
+        (click_id != NULL && (click_param == NULL || click_param[0] == '\0')))
+        return TL_ERR_INVALID;
+    if (visitor == NULL)
+        n_visitor = 0;
+    blen = strlen(parts->base);
     if (frag != NULL)
         flen = strlen(frag);
     /* room for base, "?", the query, "#", the fragment and the NUL */
-    if (blen + 1 + flen + 1 >= cap) {
-        err = TL_ERR_INVALID;
-        goto out;
-    }
-    memcpy(out, base, blen);
+    if (blen + 1 + flen + 1 >= cap)
+        return TL_ERR_INVALID;
+    memcpy(out, parts->base, blen);
     q.p = out + blen + 1;
     q.cap = cap - blen - 1 - (frag != NULL ? flen + 1 : 0);
 
     for (;;) {
-        err = compose(&q, lq, click_param, click_id, visitor, with_visitor ? n_visitor : 0);
+        err =
+            compose(&q, parts->query, click_param, click_id, visitor, with_visitor ? n_visitor : 0);
         if (err != TL_OK)
             goto out;
         if (!q.full)
@@ -310,18 +340,32 @@ enum tl_err tl_location_build(const char *landing, const char *click_param, cons
     }
     out[len] = '\0';
     /* the last word before a header: nothing that could end it or split it */
-    if (!header_safe(out)) {
-        err = TL_ERR_INVALID;
-        goto out;
-    }
-    err = TL_OK;
+    err = header_safe(out) ? TL_OK : TL_ERR_INVALID;
 out:
     if (err != TL_OK)
         out[0] = '\0';
-    curl_free(base);
-    curl_free(frag);
-    curl_free(lq);
-    curl_free(scheme);
-    curl_url_cleanup(u);
+    return err;
+}
+
+enum tl_err tl_location_build(const char *landing, const char *click_param, const char *click_id,
+                              const struct tl_qparam *visitor, size_t n_visitor, char *out,
+                              size_t cap)
+{
+    struct tl_location_parts parts;
+    struct tl_arena *a;
+    enum tl_err err;
+
+    if (out == NULL || cap == 0)
+        return TL_ERR_INVALID;
+    out[0] = '\0';
+    if (landing == NULL || (click_id != NULL && (click_param == NULL || click_param[0] == '\0')))
+        return TL_ERR_INVALID;
+    a = tl_arena_new(3 * strlen(landing) + 256);
+    if (a == NULL)
+        return TL_ERR_NOMEM;
+    err = tl_location_split(landing, a, &parts);
+    if (err == TL_OK)
+        err = tl_location_compose(&parts, click_param, click_id, visitor, n_visitor, out, cap);
+    tl_arena_free(a);
     return err;
 }

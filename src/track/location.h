@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 
 /* Only the first TL_LOCATION_MAX_PARAMS visitor parameters are considered. */
@@ -56,8 +57,8 @@ bool tl_location_reserved(const char *key);
  * non-empty when click_id is given.
  *
  * When the result does not fit in cap, it is built again without the
- * visitor parameters. Allocates only inside libcurl, freed before
- * returning. Returns TL_OK; TL_ERR_INVALID when landing is not an absolute
+ * visitor parameters. Allocates only temporarily (libcurl, a small
+ * arena), freed before returning. Returns TL_OK; TL_ERR_INVALID when landing is not an absolute
  * http(s) URL, when even the URL without visitor parameters does not fit,
  * or when the result would hold a control character or a space (never
  * from a normalised landing page: visitor bytes are always encoded);
@@ -66,5 +67,28 @@ bool tl_location_reserved(const char *key);
 enum tl_err tl_location_build(const char *landing, const char *click_param, const char *click_id,
                               const struct tl_qparam *visitor, size_t n_visitor, char *out,
                               size_t cap);
+
+/*
+ * The same in two steps, so that the redirect path can do the libcurl part
+ * once per landing page (when it fills its cache) and only the string work
+ * per click. A split landing page: what comes before the query (libcurl's
+ * normalised URL), and the query and the fragment byte for byte as given
+ * (NULL when absent).
+ */
+struct tl_location_parts {
+    const char *base;
+    const char *query;
+    const char *fragment;
+};
+
+/* Splits landing (an absolute http(s) URL) with strings in a. TL_OK,
+ * TL_ERR_INVALID or TL_ERR_NOMEM. */
+enum tl_err tl_location_split(const char *landing, struct tl_arena *a,
+                              struct tl_location_parts *out);
+
+/* tl_location_build from a split landing page; no allocation at all. */
+enum tl_err tl_location_compose(const struct tl_location_parts *parts, const char *click_param,
+                                const char *click_id, const struct tl_qparam *visitor,
+                                size_t n_visitor, char *out, size_t cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,8 @@ static void *sender_main(void *arg)
     CURLMsg *msg;
     int64_t last_fetch = 0, now;
     int running, left;
+
+    prctl(PR_SET_NAME, "tl-postbacks"); /* for top and perf */
 
     while (!atomic_load(&p->stopping)) {
         now = now_ms();

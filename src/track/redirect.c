@@ -66,6 +66,7 @@ struct tl_track *tl_track_start(const struct tl_track_config *cfg, char *why, si
     t->clicks_cfg.store = cfg->store;
     t->clicks_cfg.queue_cap = cfg->queue_cap;
     t->clicks_cfg.resume = resume_token;
+    t->clicks_cfg.linger_ms = cfg->sync ? 0 : TL_CLICKS_LINGER_MS;
     t->clicks = tl_clicks_start(&t->clicks_cfg);
     if (t->clicks == NULL) {
         snprintf(why, why_len, "cannot start the click writer");
@@ -114,6 +115,27 @@ static bool landing_passes(const struct tl_target *tg)
                                 sizeof(norm), NULL) == TL_OK;
 }
 
+/* Splits a landing page for tl_location_compose, into parts[3]. */
+static enum tl_err split(struct tl_arena *a, const char *landing, const char *parts[3])
+{
+    struct tl_location_parts p;
+    enum tl_err err = tl_location_split(landing, a, &p);
+
+    parts[0] = p.base;
+    parts[1] = p.query;
+    parts[2] = p.fragment;
+    return err;
+}
+
+static enum tl_err compose(const char *const parts[3], const char *click_param,
+                           const char *click_id, const struct tl_qparam *params, size_t n,
+                           char *out, size_t cap)
+{
+    struct tl_location_parts p = {parts[0], parts[1], parts[2]};
+
+    return tl_location_compose(&p, click_param, click_id, params, n, out, cap);
+}
+
 /*
  * The target of key from the cache, or from the store when blocking is
  * allowed. *found is false for a link that does not exist.
@@ -142,6 +164,12 @@ static enum tl_err resolve(struct tl_track *t, struct tl_req *req, bool regular,
     if (err != TL_OK)
         return err;
     tg->landing_ok = landing_passes(tg);
+    err = split(req->arena, tg->default_landing, tg->default_parts);
+    if (err == TL_OK && tg->landing != NULL && tg->landing_ok &&
+        split(req->arena, tg->landing, tg->landing_parts) != TL_OK)
+        tg->landing_ok = false; /* cannot be built: the default serves */
+    if (err != TL_OK)
+        return err;
     *found = true;
     tl_cache_put(t->cache, key, stamp, tg, 0);
     return TL_OK;
@@ -304,8 +332,7 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     /* A redirect that credits nobody goes to the default, with no click id. */
     credit = tg.link_active && tg.campaign_active && tg.tracking_enabled;
     if (!credit) {
-        err = tl_location_build(tg.default_landing, tg.click_param, NULL, params, n, location,
-                                LOCATION_MAX);
+        err = compose(tg.default_parts, tg.click_param, NULL, params, n, location, LOCATION_MAX);
         return err != TL_OK ? err : answer_302(resp, location);
     }
     if (regular) {
@@ -320,12 +347,20 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     }
     now = tl_time_now_ms();
     tl_clickid_new(now, click_id);
-    err = tl_location_build(landing, tg.click_param, click_id, params, n, location, LOCATION_MAX);
+    /* The cached landing pages come split already; only a u= is split here. */
+    if (landing == tg.default_landing)
+        err =
+            compose(tg.default_parts, tg.click_param, click_id, params, n, location, LOCATION_MAX);
+    else if (landing == tg.landing)
+        err =
+            compose(tg.landing_parts, tg.click_param, click_id, params, n, location, LOCATION_MAX);
+    else
+        err =
+            tl_location_build(landing, tg.click_param, click_id, params, n, location, LOCATION_MAX);
     if (err != TL_OK) {
         /* Only the default is left, and it was validated when it was set. */
         fallback = true;
-        err = tl_location_build(tg.default_landing, tg.click_param, click_id, NULL, 0, location,
-                                LOCATION_MAX);
+        err = compose(tg.default_parts, tg.click_param, click_id, NULL, 0, location, LOCATION_MAX);
         if (err != TL_OK)
             return err;
     }

@@ -178,7 +178,7 @@ CREATE TABLE click (
     id                INTEGER PRIMARY KEY,
     click_id          TEXT    NOT NULL UNIQUE,
     ts_ms             INTEGER NOT NULL,
-    link_id           INTEGER REFERENCES link (id),
+    link_id           INTEGER, -- no foreign key: checking it costs every click
     partner_id        INTEGER NOT NULL,
     task_id           INTEGER NOT NULL,
     campaign_id       INTEGER NOT NULL,
