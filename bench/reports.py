@@ -74,7 +74,7 @@ def main():
            summary["conversions"], summary["reversed"], summary["seconds"]["conversions"]))
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     say("  rows: click %d, stats_hourly %d, stats_campaign_hourly %d; campaign %d: %d clicks"
-        % (con.execute("SELECT MAX(id) FROM click").fetchone()[0],
+        % (con.execute("SELECT COUNT(*) FROM click").fetchone()[0],
            con.execute("SELECT COUNT(*) FROM stats_hourly").fetchone()[0],
            con.execute("SELECT COUNT(*) FROM stats_campaign_hourly").fetchone()[0], campaign,
            con.execute("SELECT SUM(clicks + bot_clicks) FROM stats_campaign_hourly "

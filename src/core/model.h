@@ -228,12 +228,13 @@ struct tl_click {
     int64_t program_id;
     char currency[4];
     unsigned char visitor[16];
-    char user_agent[TL_CLICK_UA_MAX + 1];
-    char referrer[TL_CLICK_REFERRER_MAX + 1];
-    char sub[4][TL_SUBID_MAX + 1]; /* subId1..3, sharedid; "" when absent */
     bool bot;
     bool uniq;
     bool landing_fallback;
+    /* The strings last: copies stop at their ends (see track/clicks.c). */
+    char user_agent[TL_CLICK_UA_MAX + 1];
+    char referrer[TL_CLICK_REFERRER_MAX + 1];
+    char sub[4][TL_SUBID_MAX + 1]; /* subId1..3, sharedid; "" when absent */
 };
 
 /* ---- conversions and partner postbacks (issue 5) ---- */

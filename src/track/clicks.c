@@ -5,6 +5,7 @@
 #include "track/clicks.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,23 @@ static void register_metrics(void)
                         TL_METRIC_GAUGE, &g_depth);
 }
 
+/*
+ * Copies a click: the fixed fields, then each string up to its end. A slot
+ * is 1.7 KiB, mostly room for long strings that clicks rarely have;
+ * copying the whole struct touched all of it, and was the costliest step
+ * of a redirect.
+ */
+static void click_copy(struct tl_click *dst, const struct tl_click *src)
+{
+    size_t i;
+
+    memcpy(dst, src, offsetof(struct tl_click, user_agent));
+    strcpy(dst->user_agent, src->user_agent);
+    strcpy(dst->referrer, src->referrer);
+    for (i = 0; i < 4; i++)
+        strcpy(dst->sub[i], src->sub[i]);
+}
+
 /* Takes up to TL_CLICKS_BATCH_MAX clicks out of the ring (under mu). */
 static size_t take(struct tl_clicks *q)
 {
@@ -54,7 +72,7 @@ static size_t take(struct tl_clicks *q)
 
     for (i = 0; i < n; i++) {
         slot = (q->head + i) % q->cap;
-        q->batch[i] = q->ring[slot];
+        click_copy(&q->batch[i], &q->ring[slot]);
         q->batch_tokens[i] = q->tokens[slot];
     }
     q->head = (q->head + n) % q->cap;
@@ -180,7 +198,7 @@ enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *
         return TL_ERR_BUSY;
     }
     slot = (q->head + q->n) % q->cap;
-    q->ring[slot] = *k;
+    click_copy(&q->ring[slot], k);
     q->tokens[slot] = token;
     q->n++;
     atomic_store(&g_depth, q->n);

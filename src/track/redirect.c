@@ -3,6 +3,7 @@
  * track context: cache, unique-visitor table, click queue.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +296,7 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     struct tl_kv kv[PARAMS_MAX];
     struct tl_qparam params[PARAMS_MAX];
     struct tl_target tg;
-    struct tl_click *k;
+    struct tl_click click, *k;
     char key[TL_CACHE_KEY_MAX], click_id[TL_CLICKID_LEN + 1], ip[IP_MAX];
     const char *landing, *ua;
     char *location;
@@ -368,10 +369,11 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     if (err != TL_OK || req->method == TL_HEAD)
         return err;
 
-    /* The click: built in the arena, copied into the queue. */
-    k = tl_arena_alloc(req->arena, sizeof(*k));
-    if (k == NULL)
-        return TL_ERR_NOMEM;
+    /* The click: built here, copied into the queue up to its strings' ends. */
+    k = &click;
+    memset(k, 0, offsetof(struct tl_click, user_agent));
+    for (i = 0; i < 4; i++)
+        k->sub[i][0] = '\0';
     ua = tl_req_header(req, "User-Agent");
     memcpy(k->click_id, click_id, sizeof(click_id));
     k->ts_ms = now;

@@ -133,7 +133,7 @@ def click(srv, click_id, timeout=WAIT):
 
 
 def clicks_of(srv, campaign_id):
-    return rows(srv, "SELECT * FROM click WHERE campaign_id = ? ORDER BY id", (campaign_id,))
+    return rows(srv, "SELECT * FROM click WHERE campaign_id = ? ORDER BY ts_ms, click_id", (campaign_id,))
 
 
 _sentinels = {}

@@ -175,8 +175,9 @@ CREATE INDEX link_campaign ON link (campaign_id);
 -- Clicks. visitor_hash is a keyed hash of IP and user agent, never the IP.
 -- link_id is NULL for a regular URL with no matching generated link.
 CREATE TABLE click (
-    id                INTEGER PRIMARY KEY,
-    click_id          TEXT    NOT NULL UNIQUE,
+    -- One B-tree per click: the click id is the key (it starts with the
+    -- time, so clicks are appended), and conversions look clicks up by it.
+    click_id          TEXT    NOT NULL PRIMARY KEY,
     ts_ms             INTEGER NOT NULL,
     link_id           INTEGER, -- no foreign key: checking it costs every click
     partner_id        INTEGER NOT NULL,
@@ -193,8 +194,7 @@ CREATE TABLE click (
     bot               INTEGER NOT NULL DEFAULT 0 CHECK (bot IN (0, 1)),
     uniq              INTEGER NOT NULL DEFAULT 0 CHECK (uniq IN (0, 1)),
     landing_fallback  INTEGER NOT NULL DEFAULT 0 CHECK (landing_fallback IN (0, 1))
-) STRICT;
-CREATE INDEX click_campaign ON click (campaign_id, ts_ms);
+) STRICT, WITHOUT ROWID;
 
 -- Conversions. status: pending | approved | reversed (every change is
 -- logged in conversion_event). click_id is the click's string id.
