@@ -317,6 +317,7 @@ verdict() {
 } >"$OUT/latest.txt"
 say ""
 cat "$OUT/latest.txt" | tee -a "$LOG"
+{ BUILD="$BUILD" "$ROOT/bench/conversions.sh" || true; } 2>&1 | tee -a "$LOG" /dev/stderr | tail -n 1 >>"$OUT/latest.txt"
 { BUILD="$BUILD" "$ROOT/bench/reports.sh" || true; } 2>&1 | tee -a "$LOG" /dev/stderr | tail -n 1 >>"$OUT/latest.txt" # reports (h11)
 
 FAILED=0

@@ -523,12 +523,12 @@ static void *writer_main(void *arg)
 
         pthread_mutex_lock(&st->mu);
         for (j = batch; j != NULL; j = next) {
-            next = j->next;
+            next = j->next; /* j belongs to its waiter once done is set */
             j->done = true;
+            pthread_cond_signal(&j->cv);
         }
         st->jobs += n;
         st->commits++;
-        pthread_cond_broadcast(&st->done_cv);
         pthread_mutex_unlock(&st->mu);
     }
     return NULL;
@@ -542,7 +542,7 @@ static void *writer_main(void *arg)
  */
 enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
 {
-    struct job j = {fn, ctx, TL_OK, false, NULL};
+    struct job j = {fn, ctx, TL_OK, false, NULL, PTHREAD_COND_INITIALIZER};
 
     pthread_mutex_lock(&st->mu);
     if (st->stopping) {
@@ -555,9 +555,12 @@ enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
         st->head = &j;
     st->tail = &j;
     pthread_cond_signal(&st->work_cv);
+    /* One condition variable per waiter: a broadcast to all would wake
+     * every waiting request at each commit, only for most to sleep again. */
     while (!j.done)
-        pthread_cond_wait(&st->done_cv, &st->mu);
+        pthread_cond_wait(&j.cv, &st->mu);
     pthread_mutex_unlock(&st->mu);
+    pthread_cond_destroy(&j.cv);
     return j.err;
 }
 
@@ -671,7 +674,6 @@ static void st_close(struct tl_store *s)
         pthread_key_delete(st->key);
     /* last: for ":memory:" the writer's connection keeps the data alive */
     conn_close(st->writer);
-    pthread_cond_destroy(&st->done_cv);
     pthread_cond_destroy(&st->work_cv);
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->readers_mu);
@@ -696,7 +698,6 @@ enum tl_err tl_sqlite_open(const char *path, struct tl_store **out, char *why, s
     pthread_mutex_init(&st->mu, NULL);
     pthread_mutex_init(&st->readers_mu, NULL);
     pthread_cond_init(&st->work_cv, NULL);
-    pthread_cond_init(&st->done_cv, NULL);
     if (strcmp(path, ":memory:") == 0) {
         /* memdb names starting with '/' are shared by the connections of
          * this process, so readers and the writer see one database */

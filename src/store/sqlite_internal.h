@@ -52,6 +52,7 @@ struct job {
     enum tl_err err;
     bool done;
     struct job *next;
+    pthread_cond_t cv; /* the waiter's own: a commit wakes exactly its jobs */
 };
 
 struct sqlite_store {
@@ -65,7 +66,6 @@ struct sqlite_store {
     bool thread_started;
     pthread_mutex_t mu; /* guards the queue, stopping and the counters */
     pthread_cond_t work_cv;
-    pthread_cond_t done_cv;
     struct job *head, *tail;
     bool stopping;
     uint64_t jobs, commits;

@@ -19,6 +19,7 @@
 
 #define DUE_ARENA_MAX (8 * 1024 * 1024)
 #define ERROR_MAX     256
+#define POKE_MIN_MS   20 /* the least time between two reads of the outbox */
 
 struct slot {
     bool used;
@@ -207,7 +208,12 @@ static void *sender_main(void *arg)
 
     while (!atomic_load(&p->stopping)) {
         now = now_ms();
-        if (atomic_exchange(&p->poked, false) || now - last_fetch >= TL_POSTBACKS_POLL_MS) {
+        /* A poke (something was queued) fetches at once, but at most every
+         * POKE_MIN_MS: under a load of conversions, one read of the outbox
+         * serves many of them. */
+        if (now - last_fetch >= TL_POSTBACKS_POLL_MS ||
+            (now - last_fetch >= POKE_MIN_MS && atomic_load(&p->poked))) {
+            atomic_store(&p->poked, false);
             last_fetch = now;
             fetch_due(p);
         }
@@ -224,7 +230,8 @@ static void *sender_main(void *arg)
         }
         if (last_fetch == 0)
             continue;
-        curl_multi_poll(p->multi, NULL, 0, TL_POSTBACKS_POLL_MS, NULL);
+        curl_multi_poll(p->multi, NULL, 0,
+                        atomic_load(&p->poked) ? POKE_MIN_MS : TL_POSTBACKS_POLL_MS, NULL);
     }
     return NULL;
 }
