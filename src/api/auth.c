@@ -21,7 +21,7 @@
  * revocation must clear this too. Until then the time to live bounds how
  * long a removed key would still work. Only keys the store knew are kept.
  */
-#define KEY_CACHE 1024 /* entries, direct-mapped by the hash */
+#define KEY_CACHE  1024 /* entries, direct-mapped by the hash */
 #define KEY_TTL_MS 60000
 
 struct key_entry {
@@ -45,8 +45,8 @@ static bool key_cached(const void *store, const unsigned char hash[32], struct t
     bool hit;
 
     pthread_mutex_lock(&key_mu);
-    hit = e->store == store && e->expires > tl_time_now_ms() &&
-          sodium_memcmp(e->hash, hash, 32) == 0;
+    hit =
+        e->store == store && e->expires > tl_time_now_ms() && sodium_memcmp(e->hash, hash, 32) == 0;
     if (hit)
         *out = e->actor;
     pthread_mutex_unlock(&key_mu);

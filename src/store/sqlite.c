@@ -29,13 +29,13 @@
 
 #include <jansson.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -875,6 +875,35 @@ void sq_list_init(size_t *n, bool *more)
     *more = false;
 }
 
+enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id, const struct tl_actor *who,
+                       struct tl_arena *a, fill_fn fill, void *out)
+{
+    struct conn *c;
+    sqlite3_stmt *q;
+    enum tl_err err;
+
+    if (!sq_actor_valid(who))
+        return TL_ERR_NOTFOUND;
+    err = sq_reader((struct sqlite_store *)s, &c);
+    if (err != TL_OK)
+        return err;
+    /* One read transaction: fill may run queries of its own (child ids). */
+    err = sq_read_begin(c);
+    if (err != TL_OK)
+        return err;
+    err = sq_prep(c, sql, &q);
+    if (err != TL_OK)
+        goto out;
+    sq_bind_who(q, id, who);
+    err = sq_step_row(c, q);
+    if (err == TL_OK)
+        err = fill(c, q, who, a, out);
+    sq_done(q);
+out:
+    sq_read_end(c);
+    return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* accounts and keys */
 
@@ -1050,7 +1079,7 @@ static enum tl_err domains_encode(const char **d, size_t n, char **out)
 }
 
 enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
-                                  size_t *n_out)
+                              size_t *n_out)
 {
     const char *text = (const char *)sqlite3_column_text(s, col);
     const char **d = NULL;
@@ -1110,7 +1139,8 @@ enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_act
     p->updated_at = sqlite3_column_int64(s, 10);
     if ((err = sq_col_str(s, 2, a, &p->name)) != TL_OK ||
         (err = sq_col_str(s, 3, a, &p->default_landing_page)) != TL_OK ||
-        (err = sq_domains_decode(s, 4, a, &p->permitted_domains, &p->n_permitted_domains)) != TL_OK ||
+        (err = sq_domains_decode(s, 4, a, &p->permitted_domains, &p->n_permitted_domains)) !=
+            TL_OK ||
         (err = sq_col_str(s, 5, a, &p->click_id_param)) != TL_OK ||
         (err = sq_col_str(s, 7, a, &p->currency)) != TL_OK ||
         (err = sq_col_str(s, 8, a, &p->postback_key)) != TL_OK)
@@ -1198,24 +1228,7 @@ static const char SQL_PROGRAM_GET[] =
 static enum tl_err st_program_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                   struct tl_arena *a, struct tl_program *out)
 {
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_PROGRAM_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(q, id, who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = sq_fill_program(c, q, who, a, out);
-    sq_done(q);
-    return err;
+    return sq_get_one(s, SQL_PROGRAM_GET, id, who, a, sq_fill_program, out);
 }
 
 /* List queries: ?1 after, ?2 limit + 1, ?3 the actor's account. */
@@ -1406,24 +1419,7 @@ static const char SQL_LP_GET[] =
 static enum tl_err st_landing_page_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                        struct tl_arena *a, struct tl_landing_page *out)
 {
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_LP_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(q, id, who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = fill_landing_page(c, q, who, a, out);
-    sq_done(q);
-    return err;
+    return sq_get_one(s, SQL_LP_GET, id, who, a, fill_landing_page, out);
 }
 
 static const char SQL_PROGRAM_VISIBLE[] =
@@ -1824,29 +1820,7 @@ static const char SQL_CAMPAIGN_GET[] =
 static enum tl_err st_campaign_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                    struct tl_arena *a, struct tl_campaign *out)
 {
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_read_begin(c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_CAMPAIGN_GET, &q);
-    if (err != TL_OK)
-        goto out;
-    sq_bind_who(q, id, who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = sq_fill_campaign(c, q, who, a, out);
-    sq_done(q);
-out:
-    sq_read_end(c);
-    return err;
+    return sq_get_one(s, SQL_CAMPAIGN_GET, id, who, a, sq_fill_campaign, out);
 }
 
 /* ?1 after, ?2 limit + 1, ?3 actor, ?4 status name or NULL, ?5 program id or 0 */
@@ -2128,29 +2102,7 @@ static const char SQL_TASK_GET[] = "SELECT " TASK_COLS " FROM task t WHERE t.id 
 static enum tl_err st_task_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                struct tl_arena *a, struct tl_task *out)
 {
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_read_begin(c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_TASK_GET, &q);
-    if (err != TL_OK)
-        goto out;
-    sq_bind_who(q, id, who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = sq_fill_task(c, q, who, a, out);
-    sq_done(q);
-out:
-    sq_read_end(c);
-    return err;
+    return sq_get_one(s, SQL_TASK_GET, id, who, a, sq_fill_task, out);
 }
 
 /* ?1 after, ?2 limit + 1, ?3 actor, ?4 campaign id or 0 */

@@ -390,24 +390,7 @@ static const char SQL_CONV_GET[] =
 enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                               struct tl_arena *a, struct tl_conversion *out)
 {
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_CONV_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(q, id, who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = fill_conv(c, q, who, a, out);
-    sq_done(q);
-    return err;
+    return sq_get_one(s, SQL_CONV_GET, id, who, a, fill_conv, out);
 }
 
 /* ?1 unused, ?2 kind, ?3 account, ?4 campaign or 0, ?5 partner or 0,

@@ -122,6 +122,11 @@ enum tl_err sq_collect(struct conn *c, sqlite3_stmt *s, int limit, const struct 
                        struct tl_arena *a, size_t size, fill_fn fill, void **items_out,
                        size_t *n_out, bool *more);
 void sq_list_init(size_t *n, bool *more);
+/* Reads the one row of sql (bound with sq_bind_who: ?1 id, ?2 kind, ?3
+ * account) and fills out with fill, in one read transaction. For the
+ * *_get operations. TL_ERR_NOTFOUND when there is no such row for who. */
+enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id,
+                       const struct tl_actor *who, struct tl_arena *a, fill_fn fill, void *out);
 enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
                               size_t *n_out);
 enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,

@@ -201,24 +201,7 @@ static const char SQL_LINK_GET[] = "SELECT " LINK_COLS " FROM link l WHERE l.id 
 enum tl_err sq_link_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                         struct tl_arena *a, struct tl_link *out)
 {
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_LINK_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(q, id, who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = fill_link(c, q, who, a, out);
-    sq_done(q);
-    return err;
+    return sq_get_one(s, SQL_LINK_GET, id, who, a, fill_link, out);
 }
 
 static const char SQL_TASK_VISIBLE[] = "SELECT 1 FROM task t WHERE t.id = ?1 AND " VIS_TASK;

@@ -6,11 +6,11 @@
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
