@@ -5,7 +5,8 @@
 -- Requests GET /{code} for every code of CODES_FILE round-robin (one
 -- request string per code, built once with wrk.format). With "close" each
 -- request carries "Connection: close", so every request is a fresh
--- connection. done() prints one machine-readable line:
+-- connection. Every request carries a browser User-Agent. done() prints
+-- one machine-readable line:
 --   RESULT requests=N seconds=S rps=R p50_us=A p99_us=B errors=E non3xx=0
 -- where errors counts connect/read/write/timeout errors and non3xx counts
 -- answers that were not 2xx/3xx (wrk's "status" error).
@@ -19,7 +20,10 @@ function init(args)
    if file == nil then
       error("redirect.lua: give the codes file after --")
    end
-   local headers = {}
+   -- A browser's User-Agent: without one every click would be a bot's,
+   -- and the bench would skip the unique-visitor work real clicks pay.
+   local headers = {["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 " ..
+                    "(KHTML, like Gecko) Chrome/120.0 Safari/537.36"}
    if args[2] == "close" then
       headers["Connection"] = "close"
    end
