@@ -285,8 +285,10 @@ static void set_result(struct ctx *c, enum tl_err err, struct tl_resp *resp,
         if (!add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json"))
             goto fail;
     } else {
+        /* An empty body (a redirect) needs no copy. */
         r = MHD_create_response_from_buffer(resp->body_len, (void *)resp->body,
-                                            MHD_RESPMEM_MUST_COPY);
+                                            resp->body_len == 0 ? MHD_RESPMEM_PERSISTENT
+                                                                : MHD_RESPMEM_MUST_COPY);
         if (r == NULL)
             goto fail;
         if (resp->content_type != NULL &&

@@ -302,7 +302,7 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     char *location;
     bool found, fallback = false, credit;
     int64_t link_id, now;
-    size_t n, i, j;
+    size_t n, i, j, cap;
     void *token;
     enum tl_err err;
 
@@ -326,14 +326,23 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
         params[i].key = kv[i].key;
         params[i].value = kv[i].value;
     }
-    location = tl_arena_alloc(req->arena, LOCATION_MAX);
+    /* Room for the longest landing page this redirect can take (a u= is
+     * at most TL_URL_MAX), the click id and the parameters, encoded. */
+    cap = TL_URL_MAX + 3 * strlen(tg.click_param) + TL_CLICKID_LEN + 16;
+    for (i = 0; i < n; i++)
+        cap +=
+            3 * (strlen(params[i].key) + (params[i].value != NULL ? strlen(params[i].value) : 0)) +
+            2;
+    if (cap > LOCATION_MAX)
+        cap = LOCATION_MAX; /* past it, compose drops the visitor's parameters */
+    location = tl_arena_alloc(req->arena, cap);
     if (location == NULL)
         return TL_ERR_NOMEM;
 
     /* A redirect that credits nobody goes to the default, with no click id. */
     credit = tg.link_active && tg.campaign_active && tg.tracking_enabled;
     if (!credit) {
-        err = compose(tg.default_parts, tg.click_param, NULL, params, n, location, LOCATION_MAX);
+        err = compose(tg.default_parts, tg.click_param, NULL, params, n, location, cap);
         return err != TL_OK ? err : answer_302(resp, location);
     }
     if (regular) {
@@ -350,18 +359,15 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     tl_clickid_new(now, click_id);
     /* The cached landing pages come split already; only a u= is split here. */
     if (landing == tg.default_landing)
-        err =
-            compose(tg.default_parts, tg.click_param, click_id, params, n, location, LOCATION_MAX);
+        err = compose(tg.default_parts, tg.click_param, click_id, params, n, location, cap);
     else if (landing == tg.landing)
-        err =
-            compose(tg.landing_parts, tg.click_param, click_id, params, n, location, LOCATION_MAX);
+        err = compose(tg.landing_parts, tg.click_param, click_id, params, n, location, cap);
     else
-        err =
-            tl_location_build(landing, tg.click_param, click_id, params, n, location, LOCATION_MAX);
+        err = tl_location_build(landing, tg.click_param, click_id, params, n, location, cap);
     if (err != TL_OK) {
         /* Only the default is left, and it was validated when it was set. */
         fallback = true;
-        err = compose(tg.default_parts, tg.click_param, click_id, NULL, 0, location, LOCATION_MAX);
+        err = compose(tg.default_parts, tg.click_param, click_id, NULL, 0, location, cap);
         if (err != TL_OK)
             return err;
     }
