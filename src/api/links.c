@@ -22,9 +22,9 @@
 #include "core/url.h"
 
 #define QR_SIZE_DEFAULT 256
-#define QR_SIZE_MIN 64
-#define QR_SIZE_MAX 2048
-#define QR_MARGIN 4 /* modules of quiet zone, as the QR standard asks */
+#define QR_SIZE_MIN     64
+#define QR_SIZE_MAX     2048
+#define QR_MARGIN       4 /* modules of quiet zone, as the QR standard asks */
 
 /* What a link request asks for, after parsing. */
 struct link_input {
@@ -61,19 +61,18 @@ json_t *tl_api_link_json(const struct tl_app *app, const struct tl_actor *who,
     if (a == NULL)
         return NULL;
     short_url = tl_link_short_url(a, app->public_url, l->code);
-    regular_url = tl_link_regular_url(a, app->public_url, l->partner_id, l->task_id,
-                                      l->campaign_id, u);
+    regular_url =
+        tl_link_regular_url(a, app->public_url, l->partner_id, l->task_id, l->campaign_id, u);
     if (short_url == NULL || regular_url == NULL)
         goto out;
-    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:o}",
-                  "id", (json_int_t)l->id, "code", l->code, "kind", tl_link_kind_str(l->kind),
-                  "url", l->kind == TL_LINK_SHORT ? short_url : regular_url, "short_url",
-                  short_url, "regular_url", regular_url, "landing_page_url", landing,
-                  "partner_id", (json_int_t)l->partner_id, "task_id", (json_int_t)l->task_id,
-                  "campaign_id", (json_int_t)l->campaign_id, "program_id",
-                  (json_int_t)l->program_id, "created_by",
-                  l->created_by_partner ? "partner" : "brand", "active", l->active,
-                  "created_at", tl_out_time(l->created_at));
+    o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:o}", "id",
+                  (json_int_t)l->id, "code", l->code, "kind", tl_link_kind_str(l->kind), "url",
+                  l->kind == TL_LINK_SHORT ? short_url : regular_url, "short_url", short_url,
+                  "regular_url", regular_url, "landing_page_url", landing, "partner_id",
+                  (json_int_t)l->partner_id, "task_id", (json_int_t)l->task_id, "campaign_id",
+                  (json_int_t)l->campaign_id, "program_id", (json_int_t)l->program_id, "created_by",
+                  l->created_by_partner ? "partner" : "brand", "active", l->active, "created_at",
+                  tl_out_time(l->created_at));
     if (o == NULL)
         goto out;
     json_object_set_new(o, "sub_id1", hide_subs ? json_null() : str_or_null(l->sub_id1));
@@ -163,8 +162,7 @@ static enum tl_err resolve_landing(struct tl_req *req, const struct tl_campaign 
     case TL_LP_PROGRAM_DEFAULT:
         if (in->landing_url != NULL || in->has_landing_page_id)
             return tl_problem_set(prob, TL_ERR_INVALID, "landing_page_not_allowed",
-                                  in->landing_url != NULL ? "landing_page_url"
-                                                          : "landing_page_id",
+                                  in->landing_url != NULL ? "landing_page_url" : "landing_page_id",
                                   "this campaign sends traffic to the program's default "
                                   "landing page; send no landing page");
         return TL_OK;
@@ -174,14 +172,13 @@ static enum tl_err resolve_landing(struct tl_req *req, const struct tl_campaign 
                                   "landing_page_id",
                                   "this campaign takes a landing_page_url, not an id");
         if (in->landing_url == NULL)
-            return tl_problem_set(prob, TL_ERR_INVALID, "landing_page_required",
-                                  "landing_page_url", "landing_page_url is required");
+            return tl_problem_set(prob, TL_ERR_INVALID, "landing_page_required", "landing_page_url",
+                                  "landing_page_url is required");
         norm = tl_arena_alloc(req->arena, TL_URL_MAX + 1);
         if (norm == NULL)
             return TL_ERR_NOMEM;
-        err = tl_url_landing_check(in->landing_url, p->permitted_domains,
-                                   p->n_permitted_domains, "landing_page_url", norm,
-                                   TL_URL_MAX + 1, prob);
+        err = tl_url_landing_check(in->landing_url, p->permitted_domains, p->n_permitted_domains,
+                                   "landing_page_url", norm, TL_URL_MAX + 1, prob);
         if (err != TL_OK)
             return err;
         *landing = norm;
@@ -192,13 +189,12 @@ static enum tl_err resolve_landing(struct tl_req *req, const struct tl_campaign 
                                   "landing_page_url",
                                   "this campaign takes a landing_page_id from its pages");
         if (!in->has_landing_page_id)
-            return tl_problem_set(prob, TL_ERR_INVALID, "landing_page_required",
-                                  "landing_page_id", "landing_page_id is required");
+            return tl_problem_set(prob, TL_ERR_INVALID, "landing_page_required", "landing_page_id",
+                                  "landing_page_id is required");
         if (!has_id(c->landing_page_ids, c->n_landing_page_ids, in->landing_page_id))
-            return tl_problem_set(prob, TL_ERR_INVALID, "landing_page_not_selected",
-                                  "landing_page_id",
-                                  "landing page %" PRId64 " is not one of the campaign's pages",
-                                  in->landing_page_id);
+            return tl_problem_set(
+                prob, TL_ERR_INVALID, "landing_page_not_selected", "landing_page_id",
+                "landing page %" PRId64 " is not one of the campaign's pages", in->landing_page_id);
         err = TL_STORE(app->store, landing_page_get, &(struct tl_actor){0, TL_ACCOUNT_ADMIN},
                        in->landing_page_id, req->arena, &lp);
         if (err == TL_ERR_NOTFOUND)
@@ -244,6 +240,36 @@ static enum tl_err problem_notfound(struct tl_problem *prob, const char *what)
     return tl_problem_set(prob, TL_ERR_NOTFOUND, "not_found", NULL, "%s not found", what);
 }
 
+/*
+ * The task of a link request. A partner who is in the task's campaign but
+ * not on the task may see it here (and is told partner_not_assigned);
+ * anyone else who cannot see the task gets 404.
+ */
+static enum tl_err load_task_for_link(struct tl_req *req, int64_t task_id, struct tl_task *t,
+                                      struct tl_campaign *c, struct tl_program *p)
+{
+    struct tl_app *app = req->app;
+    struct tl_actor admin = {0, TL_ACCOUNT_ADMIN};
+    bool member = false;
+    enum tl_err err;
+
+    err = load_task(req, task_id, t, c, p);
+    if (err != TL_ERR_NOTFOUND || req->actor.kind != TL_ACCOUNT_PARTNER)
+        return err;
+    err = TL_STORE(app->store, task_get, &admin, task_id, req->arena, t);
+    if (err == TL_OK)
+        err = TL_STORE(app->store, campaign_partner_has, t->campaign_id, req->actor.account_id,
+                       &member);
+    if (err != TL_OK)
+        return err;
+    if (!member)
+        return TL_ERR_NOTFOUND;
+    err = TL_STORE(app->store, campaign_get, &admin, t->campaign_id, req->arena, c);
+    if (err == TL_OK)
+        err = TL_STORE(app->store, program_get, &admin, c->program_id, req->arena, p);
+    return err;
+}
+
 TL_HANDLER(tl_api_links_create)
 {
     struct tl_app *app = req->app;
@@ -256,7 +282,7 @@ TL_HANDLER(tl_api_links_create)
     bool created;
     enum tl_err err;
 
-    err = load_task(req, req->ids[0], &t, &c, &p);
+    err = load_task_for_link(req, req->ids[0], &t, &c, &p);
     if (err == TL_ERR_NOTFOUND)
         return problem_notfound(prob, "task");
     if (err != TL_OK)
@@ -344,8 +370,8 @@ TL_HANDLER(tl_api_links_list)
             return tl_out_json(resp, 200, tl_out_list(json_array(), false, 0));
         partner_id = req->actor.account_id;
     }
-    err = TL_STORE(app->store, link_list, &req->actor, t.id, partner_id, &page, req->arena,
-                   &items, &n, &more);
+    err = TL_STORE(app->store, link_list, &req->actor, t.id, partner_id, &page, req->arena, &items,
+                   &n, &more);
     if (err != TL_OK)
         return err;
     data = json_array();
@@ -373,8 +399,8 @@ static enum tl_err load_link(struct tl_req *req, struct tl_link *l, struct tl_pr
         return problem_notfound(prob, "link");
     if (err != TL_OK)
         return err;
-    return TL_STORE(app->store, program_get, &(struct tl_actor){0, TL_ACCOUNT_ADMIN},
-                    l->program_id, req->arena, p);
+    return TL_STORE(app->store, program_get, &(struct tl_actor){0, TL_ACCOUNT_ADMIN}, l->program_id,
+                    req->arena, p);
 }
 
 TL_HANDLER(tl_api_links_get)
@@ -386,8 +412,8 @@ TL_HANDLER(tl_api_links_get)
     err = load_link(req, &l, &p, prob);
     if (err != TL_OK)
         return err;
-    return tl_out_json(resp, 200, tl_api_link_json(req->app, &req->actor, &l,
-                                                    p.default_landing_page));
+    return tl_out_json(resp, 200,
+                       tl_api_link_json(req->app, &req->actor, &l, p.default_landing_page));
 }
 
 TL_HANDLER(tl_api_links_patch)

@@ -200,7 +200,11 @@ struct tl_target {
      * click can be credited to the one with the same landing page. */
     const char **link_landings; /* NULL entries follow the default */
     int64_t *link_ids;
+    bool *links_active; /* NULL: all active */
     size_t n_links;
+    /* Short codes: the link's own sub ids and shared id (NULL when not
+     * set), recorded with a click when the visitor sends none. */
+    const char *link_subs[4];
     bool link_active;
     bool campaign_active;
     bool tracking_enabled;

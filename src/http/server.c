@@ -29,7 +29,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -38,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,11 +46,11 @@
 #include "http/problem.h"
 #include "http/router.h"
 
-#define REQ_ARENA_CAP (4 * 1024 * 1024)
-#define DEFAULT_WORKERS 32
+#define REQ_ARENA_CAP       (4 * 1024 * 1024)
+#define DEFAULT_WORKERS     32
 #define DEFAULT_CONNECTIONS 4096
-#define DEFAULT_PER_IP 256
-#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_PER_IP      256
+#define DEFAULT_TIMEOUT_S   30
 /* Per-connection memory for MHD: the request line and headers (MHD answers
  * 431 past it) and the response headers. 16 KiB holds headers of about
  * 8 KiB, as nginx's default does; more costs on every request, because
@@ -59,12 +59,12 @@
 #define CONN_MEMORY_LIMIT (16 * 1024)
 /* A chunked body past TL_BODY_MAX is read and dropped so that the client
  * gets its 413; past this much more, the connection is just closed. */
-#define DISCARD_MAX (8 * (size_t)TL_BODY_MAX)
+#define DISCARD_MAX    (8 * (size_t)TL_BODY_MAX)
 #define BODY_FIRST_CAP (16 * 1024)
 /* How long tl_server_free() waits for requests in flight. */
 #define DRAIN_WAIT_MS 10000
-#define METRICS_PATH "/metrics"
-#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_PATH  "/metrics"
+#define METRICS_TYPE  "text/plain; version=0.0.4; charset=utf-8"
 
 enum state {
     ST_READING,  /* headers seen, body (if any) arriving */
@@ -345,10 +345,11 @@ static void run_request(struct ctx *c)
     memset(&resp, 0, sizeof(resp));
     tl_problem_init(&prob);
     if (route->auth != TL_AUTH_NONE) {
-        err = cfg->authenticate != NULL
-                  ? cfg->authenticate(cfg->app, tl_req_header(&c->req, MHD_HTTP_HEADER_AUTHORIZATION),
-                                      &c->req.actor)
-                  : TL_ERR_UNAUTHORIZED;
+        err =
+            cfg->authenticate != NULL
+                ? cfg->authenticate(cfg->app, tl_req_header(&c->req, MHD_HTTP_HEADER_AUTHORIZATION),
+                                    &c->req.actor)
+                : TL_ERR_UNAUTHORIZED;
         if (err == TL_ERR_UNAUTHORIZED) {
             set_error(c, err, "unauthorized", "a valid API key is required",
                       MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", false);
@@ -508,9 +509,8 @@ static enum MHD_Result first_call(struct ctx *c)
     }
     if ((f.has_te && f.n_length > 0) || f.conflicting || f.bad_length) {
         set_error(c, TL_ERR_BADREQ, "bad_request",
-                  f.has_te && f.n_length > 0
-                      ? "both Content-Length and Transfer-Encoding were sent"
-                      : "conflicting or malformed Content-Length",
+                  f.has_te && f.n_length > 0 ? "both Content-Length and Transfer-Encoding were sent"
+                                             : "conflicting or malformed Content-Length",
                   NULL, NULL, true);
         return answer(c);
     }
@@ -939,19 +939,16 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL, /* first, or MHD logs by itself */
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_log,
+        NULL, /* first, or MHD logs by itself */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT,
         cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s != 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_END);
+        cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->timeout_s != 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_STRICT_FOR_CLIENT,
+        1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         snprintf(why, why_len, "cannot listen on %s (in use, or not permitted)", cfg->listen);
         goto fail;
@@ -980,18 +977,17 @@ unsigned tl_server_port(const struct tl_server *srv)
 void tl_server_free(struct tl_server *srv)
 {
     struct timespec ts = {0, 10 * 1000 * 1000};
-    MHD_socket fd;
     int waited = 0;
 
     if (srv == NULL)
         return;
-    /* Stop accepting, let the requests in flight finish (workers resume
-     * their connections and MHD sends the answers), then stop the workers
-     * (which drain their queue first) and only then the daemon, so that no
-     * worker can resume a connection of a stopped daemon. */
-    fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    /* Let the requests in flight finish (workers resume their connections
+     * and MHD sends the answers), then stop the workers (which drain their
+     * queue first) and only then the daemon, so that no worker can resume a
+     * connection of a stopped daemon. MHD_quiesce_daemon is not used: in
+     * libmicrohttpd 0.9.75 it races with its own epoll threads removing the
+     * listening socket, and aborts the process ("Failed to remove listen FD
+     * from epoll set"). */
     while (atomic_load(&srv->active) > 0 && waited < DRAIN_WAIT_MS) {
         nanosleep(&ts, NULL);
         waited += 10;

@@ -24,7 +24,8 @@ static const char SQL_CAMPAIGN_PAGES[] =
     "p.currency, p.permitted_domains, c.id, p.id, t.id"
 
 static const char SQL_TARGET_BY_CODE[] =
-    "SELECT " TARGET_COLS ", l.id, l.partner_id, l.kind, l.landing_url, l.active FROM link l "
+    "SELECT " TARGET_COLS ", l.id, l.partner_id, l.kind, l.landing_url, l.active, l.sub_id1, "
+    "l.sub_id2, l.sub_id3, l.shared_id FROM link l "
     "JOIN task t ON t.id = l.task_id JOIN campaign c ON c.id = l.campaign_id "
     "JOIN program p ON p.id = l.program_id WHERE l.code = ?1";
 
@@ -35,7 +36,7 @@ static const char SQL_TARGET_BY_PATH[] =
 
 /* The partner's generated links on a task, oldest first. */
 static const char SQL_TARGET_LINKS[] =
-    "SELECT l.id, l.landing_url FROM link l WHERE l.task_id = ?1 AND l.partner_id = ?2 "
+    "SELECT l.id, l.landing_url, l.active FROM link l WHERE l.task_id = ?1 AND l.partner_id = ?2 "
     "ORDER BY l.id";
 
 /* Fills the shared columns of a resolution. */
@@ -107,7 +108,7 @@ static enum tl_err load_pages(struct conn *c, struct tl_arena *a, struct tl_targ
 static enum tl_err load_links(struct conn *c, struct tl_arena *a, struct tl_target *t)
 {
     sqlite3_stmt *q;
-    size_t cap = 0, cap2 = 0;
+    size_t cap = 0, cap2 = 0, cap3 = 0;
     const char *url;
     enum tl_err err;
     int rc;
@@ -122,7 +123,9 @@ static enum tl_err load_links(struct conn *c, struct tl_arena *a, struct tl_targ
             t->link_landings =
                 sq_arr_grow(a, t->link_landings, t->n_links, &cap, sizeof(*t->link_landings));
             t->link_ids = sq_arr_grow(a, t->link_ids, t->n_links, &cap2, sizeof(*t->link_ids));
-            if (t->link_landings == NULL || t->link_ids == NULL) {
+            t->links_active =
+                sq_arr_grow(a, t->links_active, t->n_links, &cap3, sizeof(*t->links_active));
+            if (t->link_landings == NULL || t->link_ids == NULL || t->links_active == NULL) {
                 err = TL_ERR_NOMEM;
                 break;
             }
@@ -131,6 +134,7 @@ static enum tl_err load_links(struct conn *c, struct tl_arena *a, struct tl_targ
         if (err != TL_OK)
             break;
         t->link_ids[t->n_links] = sqlite3_column_int64(q, 0);
+        t->links_active[t->n_links] = sqlite3_column_int(q, 2) != 0;
         t->link_landings[t->n_links] = url != NULL && url[0] != '\0' ? url : NULL;
         t->n_links++;
     }
@@ -147,6 +151,7 @@ enum tl_err sq_target_by_code(struct tl_store *s, const char *code, struct tl_ar
     sqlite3_stmt *q;
     const char *kind = NULL;
     enum tl_err err;
+    int i;
 
     memset(out, 0, sizeof(*out));
     err = sq_reader((struct sqlite_store *)s, &c);
@@ -173,6 +178,8 @@ enum tl_err sq_target_by_code(struct tl_store *s, const char *code, struct tl_ar
         if (out->landing != NULL && out->landing[0] == '\0')
             out->landing = NULL;
         out->link_active = sqlite3_column_int(q, 14) != 0;
+        for (i = 0; err == TL_OK && i < 4; i++)
+            err = sq_col_str(q, 15 + i, a, &out->link_subs[i]);
     }
     sq_done(q);
     if (err == TL_OK)

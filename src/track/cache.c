@@ -207,11 +207,11 @@ static size_t flat_size(const struct tl_target *t)
 {
     return round_up(sizeof(*t)) +
            round_up((t->n_domains + t->n_pages + t->n_links) * sizeof(char *)) +
-           round_up(t->n_links * sizeof(int64_t)) + str_size(t->landing) +
-           str_size(t->default_landing) + str_size(t->click_param) + str_size(t->currency) +
-           strs_size(t->landing_parts, 3) + strs_size(t->default_parts, 3) +
-           strs_size(t->domains, t->n_domains) + strs_size(t->pages, t->n_pages) +
-           strs_size(t->link_landings, t->n_links);
+           round_up(t->n_links * sizeof(int64_t)) + round_up(t->n_links * sizeof(bool)) +
+           str_size(t->landing) + strs_size(t->link_subs, 4) + str_size(t->default_landing) +
+           str_size(t->click_param) + str_size(t->currency) + strs_size(t->landing_parts, 3) +
+           strs_size(t->default_parts, 3) + strs_size(t->domains, t->n_domains) +
+           strs_size(t->pages, t->n_pages) + strs_size(t->link_landings, t->n_links);
 }
 
 static char *put_str(char **cursor, const char *s)
@@ -234,7 +234,8 @@ static void flatten(const struct tl_target *t, unsigned char *blob)
     const char **ptrs = (const char **)(blob + round_up(sizeof(*t)));
     int64_t *ids = (int64_t *)((unsigned char *)ptrs +
                                round_up((t->n_domains + t->n_pages + t->n_links) * sizeof(char *)));
-    char *cursor = (char *)ids + round_up(t->n_links * sizeof(int64_t));
+    bool *active = (bool *)((unsigned char *)ids + round_up(t->n_links * sizeof(int64_t)));
+    char *cursor = (char *)active + round_up(t->n_links * sizeof(bool));
     size_t i;
 
     *d = *t;
@@ -258,6 +259,11 @@ static void flatten(const struct tl_target *t, unsigned char *blob)
     d->link_ids = t->n_links > 0 ? ids : NULL;
     if (t->n_links > 0)
         memcpy(ids, t->link_ids, t->n_links * sizeof(*ids));
+    d->links_active = t->n_links > 0 ? active : NULL;
+    for (i = 0; i < t->n_links; i++)
+        active[i] = t->links_active == NULL || t->links_active[i];
+    for (i = 0; i < 4; i++)
+        d->link_subs[i] = put_str(&cursor, t->link_subs[i]);
 }
 
 /* Moves a pointer that pointed into the blob at from to the copy at to. */
@@ -282,6 +288,9 @@ static void relocate(struct tl_target *t, const unsigned char *from, unsigned ch
     t->pages = (const char **)move(t->pages, from, to);
     t->link_landings = (const char **)move(t->link_landings, from, to);
     t->link_ids = (int64_t *)move(t->link_ids, from, to);
+    t->links_active = (bool *)move(t->links_active, from, to);
+    for (i = 0; i < 4; i++)
+        t->link_subs[i] = move(t->link_subs[i], from, to);
     for (i = 0; i < t->n_domains; i++)
         t->domains[i] = move(t->domains[i], from, to);
     for (i = 0; i < t->n_pages; i++)

@@ -184,10 +184,12 @@ static bool same_landing(const char *a, const char *b)
 /*
  * The landing page of a regular path: u= when the campaign's mode permits
  * it, else the program default (*fallback set when a u= was refused).
- * *link_id is the partner's generated link with that landing page, or 0.
+ * *link_id is the partner's active generated link with that landing page,
+ * or 0; *disabled is set when there are such links and the brand disabled
+ * them all (the regular URL of a disabled link credits nobody).
  */
 static const char *regular_landing(struct tl_req *req, const struct tl_target *tg, bool *fallback,
-                                   int64_t *link_id)
+                                   int64_t *link_id, bool *disabled)
 {
     const char *u = tl_req_query(req, "u"), *chosen = NULL; /* NULL: the default */
     char *norm;
@@ -195,6 +197,7 @@ static const char *regular_landing(struct tl_req *req, const struct tl_target *t
 
     *fallback = false;
     *link_id = 0;
+    *disabled = false;
     if (u != NULL) {
         norm = tl_arena_alloc(req->arena, TL_URL_MAX + 1);
         if (norm != NULL && tl_url_landing_check(u, tg->domains, tg->n_domains, "u", norm,
@@ -222,8 +225,12 @@ static const char *regular_landing(struct tl_req *req, const struct tl_target *t
         if (same_landing(l, chosen) ||
             (chosen == NULL && l != NULL && strcmp(l, tg->default_landing) == 0) ||
             (chosen != NULL && l == NULL && strcmp(chosen, tg->default_landing) == 0)) {
-            *link_id = tg->link_ids[i];
-            break;
+            if (tg->links_active == NULL || tg->links_active[i]) {
+                *link_id = tg->link_ids[i];
+                *disabled = false;
+                break;
+            }
+            *disabled = true; /* unless an active twin follows */
         }
     }
     return chosen != NULL ? chosen : tg->default_landing;
@@ -300,7 +307,7 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
     char key[TL_CACHE_KEY_MAX], click_id[TL_CLICKID_LEN + 1], ip[IP_MAX];
     const char *landing, *ua;
     char *location;
-    bool found, fallback = false, credit;
+    bool found, fallback = false, credit, disabled;
     int64_t link_id, now;
     size_t n, i, j, cap;
     void *token;
@@ -341,13 +348,15 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
 
     /* A redirect that credits nobody goes to the default, with no click id. */
     credit = tg.link_active && tg.campaign_active && tg.tracking_enabled;
+    if (credit && regular) {
+        landing = regular_landing(req, &tg, &fallback, &link_id, &disabled);
+        credit = !disabled;
+    }
     if (!credit) {
         err = compose(tg.default_parts, tg.click_param, NULL, params, n, location, cap);
         return err != TL_OK ? err : answer_302(resp, location);
     }
-    if (regular) {
-        landing = regular_landing(req, &tg, &fallback, &link_id);
-    } else {
+    if (!regular) {
         link_id = tg.link_id;
         landing = tg.landing != NULL ? tg.landing : tg.default_landing;
         if (!tg.landing_ok) {
@@ -393,12 +402,16 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
                     k->visitor);
     copy_trunc(k->user_agent, sizeof(k->user_agent), ua);
     copy_trunc(k->referrer, sizeof(k->referrer), tl_req_header(req, "Referer"));
-    for (i = 0; i < 4; i++)
+    /* The visitor's subId1..3 and sharedid, else the short link's own. */
+    for (i = 0; i < 4; i++) {
         for (j = 0; j < n; j++)
             if (kv[j].value != NULL && strcmp(kv[j].key, sub_params[i]) == 0) {
                 copy_trunc(k->sub[i], sizeof(k->sub[i]), kv[j].value);
                 break;
             }
+        if (j == n && !regular && tg.link_subs[i] != NULL)
+            copy_trunc(k->sub[i], sizeof(k->sub[i]), tg.link_subs[i]);
+    }
     k->bot = tl_bots_match(ua);
     k->landing_fallback = fallback;
     /* A bot's click is kept but counted nowhere, not even as a visit. */

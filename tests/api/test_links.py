@@ -535,6 +535,16 @@ KINDS = ("short", "regular")
 ACTORS = ("brand", "assigned partner", "other partner", "other brand")
 
 
+def test_partner_outside_the_campaign_gets_404(t):
+    w = t.world("partner_choice")
+    stranger = t.new_partner()
+    t.join_program(w.bk, w.program["id"], stranger["id"])  # in the program, not the campaign
+    r = post_link(t, stranger["api_key"], w.task["id"], landing_body(w))
+    assert_problem(r, 404, "not_found")
+    r = post_link(t, t.new_partner()["api_key"], w.task["id"], landing_body(w))
+    assert_problem(r, 404, "not_found")
+
+
 def test_mode_kind_actor_table(t):
     failures = []
     other_brand_key = t.new_brand()["api_key"]
@@ -556,7 +566,13 @@ def test_mode_kind_actor_table(t):
                 cell = "%s × %s × %s" % (mode, kind, actor)
                 try:
                     r1 = post_link(t, key, w.task["id"], body)
-                    if actor in ("other partner", "other brand"):
+                    # A partner of the campaign who is not on the task is told
+                    # so (API.md's partner_not_assigned); another brand's key
+                    # cannot see the task at all.
+                    if actor == "other partner":
+                        assert_problem(r1, 422, "partner_not_assigned", "partner_id")
+                        continue
+                    if actor == "other brand":
                         assert_problem(r1, 404, "not_found")
                         continue
                     link = expect(r1, 201)

@@ -488,6 +488,33 @@ def test_disabled_link(t):
     assert h.location.startswith("https://www.acme.test/spring?ref=x&irclickid="), h
 
 
+def test_disabled_regular_link(t):
+    # The regular URL of a disabled link credits nobody either, even though
+    # a regular path works without any generated link.
+    w = world(t, "partner_choice")
+    link = short_link(t, w, LP_URL, kind="regular")
+    url = urllib.parse.urlsplit(link["regular_url"])
+    path = url.path + "?" + url.query
+    _no_credit_cycle(t, w, path, lambda: patch_link(w, link, {"active": False}),
+                     lambda: patch_link(w, link, {"active": True}))
+    h, cid, _ = redirect(t.srv, path)
+    assert click(t.srv, cid)["link_id"] == link["id"]
+
+
+def test_link_sub_ids_recorded_with_its_clicks(t):
+    # A short link's own sub ids and shared id go with its clicks (and so
+    # to conversions and partner postbacks); a visitor's subId1 wins.
+    w = world(t, "partner_choice")
+    link = short_link(t, w, LP_URL, sub_id1="s-one", sub_id3="s-three", shared_id="shared")
+    _, cid, _ = redirect(t.srv, "/" + link["code"])
+    row = click(t.srv, cid)
+    assert (row["sub_id1"], row["sub_id2"], row["sub_id3"], row["shared_id"]) == \
+        ("s-one", None, "s-three", "shared"), row
+    _, cid, _ = redirect(t.srv, "/" + link["code"] + "?subId1=visitor")
+    row = click(t.srv, cid)
+    assert (row["sub_id1"], row["sub_id3"]) == ("visitor", "s-three"), row
+
+
 def test_paused_campaign(t):
     w = world(t, "partner_choice")
     link = short_link(t, w)
