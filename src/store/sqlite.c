@@ -369,11 +369,10 @@ static enum tl_err conn_open(struct sqlite_store *st, bool writer, struct conn *
      * index leaves it adds to) in memory rather than reading them back. */
     if (err == TL_OK && writer)
         err = pragma(c->db, "PRAGMA cache_size=-65536", why, why_len);
-    /* Checkpoint every ~40 MiB of WAL rather than 4 MiB: the hot pages
-     * (rollup rows, the ends of the indexes) are copied to the database
-     * once per checkpoint, however often they changed in between. */
+    /* The writer never checkpoints: the checkpointer thread does, off the
+     * commit path (see ckpt_main). */
     if (err == TL_OK && writer)
-        err = pragma(c->db, "PRAGMA wal_autocheckpoint=10000", why, why_len);
+        err = pragma(c->db, "PRAGMA wal_autocheckpoint=0", why, why_len);
     if (err == TL_OK && !writer)
         err = pragma(c->db, "PRAGMA query_only=ON", why, why_len);
     if (err != TL_OK)
@@ -651,6 +650,58 @@ fail:
 }
 
 /* ------------------------------------------------------------------ */
+/* the checkpointer */
+
+#define CKPT_PAGES 4000 /* WAL pages (~16 MiB) that call for a checkpoint */
+
+/* Runs after each commit of the writer, on its thread. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct sqlite_store *st = arg;
+
+    (void)db;
+    (void)name;
+    if (pages >= CKPT_PAGES) {
+        pthread_mutex_lock(&st->mu);
+        if (!st->ckpt_due) {
+            st->ckpt_due = true;
+            pthread_cond_signal(&st->ckpt_cv);
+        }
+        pthread_mutex_unlock(&st->mu);
+    }
+    return SQLITE_OK;
+}
+
+/*
+ * Copies committed WAL frames into the database file when the WAL has
+ * grown, with a PASSIVE checkpoint: it never blocks the writer or a
+ * reader. The writer restarts the WAL from its start once everything was
+ * copied, so the file stays bounded.
+ */
+static void *ckpt_main(void *arg)
+{
+    struct sqlite_store *st = arg;
+    int rc;
+
+    prctl(PR_SET_NAME, "tl-checkpoint"); /* for top and perf */
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->ckpt_due && !st->stopping)
+            pthread_cond_wait(&st->ckpt_cv, &st->mu);
+        if (st->stopping)
+            break;
+        st->ckpt_due = false;
+        pthread_mutex_unlock(&st->mu);
+        rc = sqlite3_wal_checkpoint_v2(st->ckpt->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            fprintf(stderr, "tracklink: checkpoint: %s\n", sqlite3_errstr(rc));
+        pthread_mutex_lock(&st->mu);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
 /* open, close, ping */
 
 static void st_close(struct tl_store *s)
@@ -668,6 +719,14 @@ static void st_close(struct tl_store *s)
         /* the writer drains the queue before it exits */
         pthread_join(st->thread, NULL);
     }
+    if (st->ckpt_started) {
+        pthread_mutex_lock(&st->mu);
+        st->stopping = true;
+        pthread_cond_broadcast(&st->ckpt_cv);
+        pthread_mutex_unlock(&st->mu);
+        pthread_join(st->ckpt_thread, NULL);
+    }
+    conn_close(st->ckpt);
     pthread_mutex_lock(&st->readers_mu);
     for (c = st->readers; c != NULL; c = next) {
         next = c->next;
@@ -680,6 +739,7 @@ static void st_close(struct tl_store *s)
     /* last: for ":memory:" the writer's connection keeps the data alive */
     conn_close(st->writer);
     pthread_cond_destroy(&st->work_cv);
+    pthread_cond_destroy(&st->ckpt_cv);
     pthread_mutex_destroy(&st->mu);
     pthread_mutex_destroy(&st->readers_mu);
     free(st->uri);
@@ -703,6 +763,7 @@ enum tl_err tl_sqlite_open(const char *path, struct tl_store **out, char *why, s
     pthread_mutex_init(&st->mu, NULL);
     pthread_mutex_init(&st->readers_mu, NULL);
     pthread_cond_init(&st->work_cv, NULL);
+    pthread_cond_init(&st->ckpt_cv, NULL);
     if (strcmp(path, ":memory:") == 0) {
         /* memdb names starting with '/' are shared by the connections of
          * this process, so readers and the writer see one database */
@@ -729,6 +790,20 @@ enum tl_err tl_sqlite_open(const char *path, struct tl_store **out, char *why, s
     err = migrate(st, why, why_len);
     if (err != TL_OK)
         goto fail;
+    if (!st->memory) {
+        err = conn_open(st, false, &st->ckpt, why, why_len);
+        if (err == TL_OK)
+            err = pragma(st->ckpt->db, "PRAGMA query_only=OFF", why, why_len);
+        if (err != TL_OK)
+            goto fail;
+        if (pthread_create(&st->ckpt_thread, NULL, ckpt_main, st) != 0) {
+            set_why(why, why_len, "cannot start the checkpoint thread", NULL);
+            err = TL_ERR_NOMEM;
+            goto fail;
+        }
+        st->ckpt_started = true;
+        sqlite3_wal_hook(st->writer->db, wal_hook, st);
+    }
     if (pthread_create(&st->thread, NULL, writer_main, st) != 0) {
         set_why(why, why_len, "cannot start the writer thread", NULL);
         err = TL_ERR_NOMEM;

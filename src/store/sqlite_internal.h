@@ -70,6 +70,14 @@ struct sqlite_store {
     bool stopping;
     uint64_t jobs, commits;
 
+    /* The checkpointer: its own connection and thread copy the WAL back
+     * into the database (PASSIVE), so that no commit pays for it. */
+    struct conn *ckpt;
+    pthread_t ckpt_thread;
+    bool ckpt_started;
+    bool ckpt_due; /* under mu */
+    pthread_cond_t ckpt_cv;
+
     pthread_key_t key; /* this thread's reader connection */
     bool key_created;
     pthread_mutex_t readers_mu;
