@@ -231,7 +231,8 @@ static bool csv_add(struct csv *c, const char *s)
         nb = tl_arena_alloc(c->a, cap);
         if (nb == NULL)
             return false;
-        memcpy(nb, c->buf, c->len);
+        if (c->len > 0)
+            memcpy(nb, c->buf, c->len);
         c->buf = nb;
         c->cap = cap;
     }
