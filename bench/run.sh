@@ -75,7 +75,7 @@ trap 'exit 130' INT TERM
 
 # ---- tools ----
 
-scripts/deps.sh wrk nginx-light || die "could not install wrk and nginx-light"
+scripts/deps.sh wrk nginx-light curl || die "could not install wrk, nginx-light and curl"
 command -v wrk >/dev/null || die "wrk is not installed"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || die "nginx is not installed"
