@@ -494,8 +494,8 @@ static enum tl_err make_click(struct demo *d, int64_t ts, struct tl_click *k)
     k->landing_fallback = false;
     ua = k->bot ? bot_uas[rng_below(r, N_OF(bot_uas))] : human_uas[rng_below(r, N_OF(human_uas))];
     ref = referrers[rng_below(r, N_OF(referrers))];
-    strcpy(k->user_agent, ua);
-    strcpy(k->referrer, ref);
+    snprintf(k->user_agent, sizeof(k->user_agent), "%s", ua);
+    snprintf(k->referrer, sizeof(k->referrer), "%s", ref);
     k->sub[0][0] = k->sub[1][0] = k->sub[2][0] = k->sub[3][0] = '\0';
     if (k->bot) {
         d->bots++;

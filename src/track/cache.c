@@ -424,7 +424,7 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
         return TL_ERR_NOMEM;
     memset(e, 0, sizeof(*e));
     e->hash = h;
-    strcpy(e->key, key);
+    memcpy(e->key, key, strlen(key) + 1); /* fits: checked above */
     e->size = head + blob_len;
     e->found = t != NULL;
     e->blob = (unsigned char *)e + head;

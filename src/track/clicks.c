@@ -54,15 +54,23 @@ static void register_metrics(void)
  * copying the whole struct touched all of it, and was the costliest step
  * of a redirect.
  */
+static void copy_str(char *dst, const char *src, size_t cap)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static void click_copy(struct tl_click *dst, const struct tl_click *src)
 {
     size_t i;
 
     memcpy(dst, src, offsetof(struct tl_click, user_agent));
-    strcpy(dst->user_agent, src->user_agent);
-    strcpy(dst->referrer, src->referrer);
+    copy_str(dst->user_agent, src->user_agent, sizeof(dst->user_agent));
+    copy_str(dst->referrer, src->referrer, sizeof(dst->referrer));
     for (i = 0; i < 4; i++)
-        strcpy(dst->sub[i], src->sub[i]);
+        copy_str(dst->sub[i], src->sub[i], sizeof(dst->sub[i]));
 }
 
 /* Takes up to TL_CLICKS_BATCH_MAX clicks out of the ring (under mu). */
