@@ -219,14 +219,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static enum tl_err fail(char *why, size_t len, enum tl_err err, const char *what)
 {
     snprintf(why, len, "%s: %s", what, tl_err_str(err));
@@ -778,7 +770,7 @@ enum tl_err tl_demo_load(struct tl_store *s, const struct tl_demo_config *cfg, j
     d->s = s;
     d->cfg = cfg;
     rng_init(&d->rng, cfg->seed, 0);
-    d->end_ms = now_ms() / HOUR_MS * HOUR_MS;
+    d->end_ms = tl_time_now_ms() / HOUR_MS * HOUR_MS;
     d->start_ms = d->end_ms - (int64_t)cfg->days * DAY_MS;
     if (pthread_mutex_init(&d->mu, NULL) != 0)
         goto nomem;

@@ -17,6 +17,7 @@
 
 #include "core/conversion.h"
 #include "core/postback.h"
+#include "core/time.h"
 #include "store/sqlite_internal.h"
 
 #define JOB_ARENA_MAX   (1024 * 1024) /* one postback's expansion */
@@ -314,7 +315,7 @@ static enum tl_err create_job(struct conn *c, void *arg)
     const struct tl_conversion *in = x->in;
     struct tl_conversion v;
     sqlite3_stmt *q;
-    int64_t now = sq_now_ms();
+    int64_t now = tl_time_now_ms();
     enum tl_err err;
 
     x->created = false;
@@ -523,7 +524,7 @@ static enum tl_err move_job(struct conn *c, void *arg)
     struct tl_conversion *v = x->out;
     enum tl_conversion_status from;
     sqlite3_stmt *q;
-    int64_t now = sq_now_ms();
+    int64_t now = tl_time_now_ms();
     enum tl_err err;
 
     err = sq_prep(c, SQL_CONV_OWN_GET, &q);
@@ -601,7 +602,7 @@ static enum tl_err pb_set_job(struct conn *c, void *arg)
     sqlite3_bind_int64(q, 1, x->who->account_id);
     sq_bind_str(q, 2, x->in->url);
     sq_bind_str(q, 3, x->events);
-    sqlite3_bind_int64(q, 4, sq_now_ms());
+    sqlite3_bind_int64(q, 4, tl_time_now_ms());
     err = sq_step_done(c, q);
     sq_done(q);
     return err;
@@ -866,7 +867,7 @@ static enum tl_err record_job(struct conn *c, void *arg)
     sq_bind_opt_i64(q, 2, x->http_status);
     sq_bind_str(q, 3, x->delivered ? "delivered" : x->next == 0 ? "failed" : "pending");
     sqlite3_bind_int64(q, 4, x->delivered || x->next == 0 ? x->at : x->next);
-    sqlite3_bind_int64(q, 5, sq_now_ms());
+    sqlite3_bind_int64(q, 5, tl_time_now_ms());
     err = sq_step_done(c, q);
     sq_done(q);
     return err;

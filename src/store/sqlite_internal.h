@@ -103,7 +103,6 @@ struct sqlite_store {
 typedef enum tl_err (*fill_fn)(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                                struct tl_arena *a, void *item);
 
-int64_t sq_now_ms(void);
 enum tl_err sq_db_err(sqlite3 *db, int rc);
 enum tl_err sq_prep(struct conn *c, const char *sql, sqlite3_stmt **out);
 void sq_done(sqlite3_stmt *s);

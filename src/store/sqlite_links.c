@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/link.h"
+#include "core/time.h"
 #include "store/sqlite_internal.h"
 
 #define CODE_TRIES 8 /* 62^7 codes: a second collision in a row is news */
@@ -140,7 +141,7 @@ static enum tl_err insert_link(struct conn *c, const struct tl_link *in, bool *i
     sq_bind_str(q, 11, in->shared_id);
     sq_bind_str(q, 12, in->created_by_partner ? "partner" : "brand");
     sqlite3_bind_int(q, 13, in->active ? 1 : 0);
-    sqlite3_bind_int64(q, 14, in->created_at != 0 ? in->created_at : sq_now_ms());
+    sqlite3_bind_int64(q, 14, in->created_at != 0 ? in->created_at : tl_time_now_ms());
     err = sq_step_done(c, q);
     sq_done(q);
     *inserted = err == TL_OK && sqlite3_changes(c->db) > 0;
@@ -278,7 +279,7 @@ static enum tl_err set_active_job(struct conn *c, void *arg)
         return err;
     sqlite3_bind_int64(q, 1, x->id);
     sqlite3_bind_int(q, 2, x->active ? 1 : 0);
-    sqlite3_bind_int64(q, 3, sq_now_ms());
+    sqlite3_bind_int64(q, 3, tl_time_now_ms());
     err = sq_step_done(c, q);
     sq_done(q);
     return err;

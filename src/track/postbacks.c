@@ -16,6 +16,7 @@
 
 #include "core/arena.h"
 #include "core/postback.h"
+#include "core/time.h"
 
 #define DUE_ARENA_MAX (8 * 1024 * 1024)
 #define ERROR_MAX     256
@@ -43,14 +44,6 @@ struct tl_postbacks {
     struct slot slots[TL_POSTBACKS_INFLIGHT];
     size_t n_used;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -103,7 +96,7 @@ static void slot_start(struct tl_postbacks *p, const struct tl_postback_delivery
     s->id = d->id;
     s->created_at = d->created_at;
     s->attempts = d->attempts;
-    s->started_ms = now_ms();
+    s->started_ms = tl_time_now_ms();
     p->n_used++;
     snprintf(header, sizeof(header), "X-Tracklink-Event: %s", d->event);
     e = curl_easy_init();
@@ -141,7 +134,7 @@ static void slot_finish(struct tl_postbacks *p, struct slot *s, CURLcode rc)
     char error[ERROR_MAX];
     long code = 0;
     bool delivered;
-    int64_t next = 0, now = now_ms();
+    int64_t next = 0, now = tl_time_now_ms();
     enum tl_err err;
 
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -187,8 +180,8 @@ static void fetch_due(struct tl_postbacks *p)
     a = tl_arena_new(DUE_ARENA_MAX);
     if (a == NULL)
         return;
-    err = TL_STORE(p->cfg.store, outbox_due, now_ms(), (int)(TL_POSTBACKS_INFLIGHT - p->n_used),
-                   skip, n_skip, a, &items, &n);
+    err = TL_STORE(p->cfg.store, outbox_due, tl_time_now_ms(),
+                   (int)(TL_POSTBACKS_INFLIGHT - p->n_used), skip, n_skip, a, &items, &n);
     if (err != TL_OK)
         fprintf(stderr, "tracklink: postbacks: cannot read the outbox: %s\n", tl_err_str(err));
     for (i = 0; err == TL_OK && i < n; i++)
@@ -207,7 +200,7 @@ static void *sender_main(void *arg)
     prctl(PR_SET_NAME, "tl-postbacks"); /* for top and perf */
 
     while (!atomic_load(&p->stopping)) {
-        now = now_ms();
+        now = tl_time_now_ms();
         /* A poke (something was queued) fetches at once, but at most every
          * POKE_MIN_MS: under a load of conversions, one read of the outbox
          * serves many of them. */
