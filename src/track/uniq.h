@@ -28,7 +28,7 @@
 struct tl_uniq;
 
 /*
- * Writes the visitor id of a request to out: keyed BLAKE2b-128
+ * Writes the visitor id of a request to out: keyed SipHash-2-4-128
  * (libsodium crypto_generichash) of ip, one 0 byte, then ua. key is the
  * server's secret (TL_UNIQ_KEY_LEN bytes), so that visitor ids cannot be
  * reversed to IPs by trying them all. NULL ip or ua count as "".
