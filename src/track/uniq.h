@@ -29,7 +29,8 @@ struct tl_uniq;
 
 /*
  * Writes the visitor id of a request to out: keyed SipHash-2-4-128
- * (libsodium crypto_generichash) of ip, one 0 byte, then ua. key is the
+ * (libsodium crypto_shorthash_siphashx24, keyed with the first 16 bytes of
+ * key) of ip, one 0 byte, then ua (its first ~2 KiB). key is the
  * server's secret (TL_UNIQ_KEY_LEN bytes), so that visitor ids cannot be
  * reversed to IPs by trying them all. NULL ip or ua count as "".
  */
