@@ -111,7 +111,8 @@ struct tl_server {
     struct ctx *qhead, *qtail;
     bool stopping; /* under qmu: no more work is accepted */
     pthread_mutex_t resume_mu;
-    _Atomic uint64_t active; /* request contexts alive */
+    _Atomic uint64_t active;   /* request contexts alive */
+    _Atomic uint64_t deferred; /* tokens of tl_req_defer not resumed yet */
 };
 
 /* Process-wide gauges for /metrics. */
@@ -775,6 +776,7 @@ void *tl_req_defer(struct tl_req *req)
     c->deferred = true;
     atomic_store(&c->defer_pending, 2);
     atomic_fetch_add(&c->refs, 1);
+    atomic_fetch_add(&srv->deferred, 1);
     pthread_mutex_unlock(&srv->qmu);
     return c;
 }
@@ -782,11 +784,13 @@ void *tl_req_defer(struct tl_req *req)
 void tl_http_resume(void *token, bool ok)
 {
     struct ctx *c = token;
+    struct tl_server *srv = c->srv;
 
     if (!ok)
         atomic_store(&c->defer_failed, true);
     defer_step(c);
     ctx_unref(c);
+    atomic_fetch_sub(&srv->deferred, 1); /* last: tl_server_free waits for it */
 }
 
 enum tl_err tl_resp_header_add(struct tl_resp *resp, const char *name, const char *value)
@@ -992,6 +996,11 @@ void tl_server_free(struct tl_server *srv)
         nanosleep(&ts, NULL);
         waited += 10;
     }
+    /* A deferred answer is resumed by whoever deferred it (the click
+     * writer, after its commit), which touches this server: wait for every
+     * one, however long the commit takes. */
+    while (atomic_load(&srv->deferred) > 0)
+        nanosleep(&ts, NULL);
     stop_workers(srv);
     MHD_stop_daemon(srv->daemon);
     free(srv->workers);
