@@ -368,22 +368,6 @@ out:
     return err;
 }
 
-/* Reads {"partner_id": <positive integer>} from the body. */
-static enum tl_err parse_partner_id(struct tl_req *req, int64_t *out, struct tl_problem *prob)
-{
-    json_t *body;
-    bool present;
-    enum tl_err err;
-
-    err = tl_in_body(req, &body, prob);
-    if (err != TL_OK)
-        return err;
-    err = tl_in_int(body, "partner_id", "partner_id", true, 1, TL_JSON_INT_MAX, NULL, out,
-                    &present, prob);
-    json_decref(body);
-    return err;
-}
-
 /* Reads one membership of the campaign (the list is ordered by partner id). */
 static enum tl_err member_get(struct tl_req *req, int64_t campaign_id, int64_t partner_id,
                               struct tl_membership *out, struct tl_problem *prob)
@@ -419,7 +403,7 @@ TL_HANDLER(tl_api_campaign_partners_add)
     err = TL_STORE(app->store, campaign_get, &req->actor, req->ids[0], req->arena, &c);
     if (err != TL_OK)
         return store_problem(prob, err, "campaign");
-    err = parse_partner_id(req, &partner_id, prob);
+    err = tl_in_partner_id(req, &partner_id, prob);
     if (err != TL_OK)
         return err;
     err = TL_STORE(app->store, program_partner_has, c.program_id, partner_id, &yes);

@@ -398,3 +398,18 @@ void tl_in_cursor(int64_t last_id, char out[TL_CURSOR_LEN])
 {
     cursor_encode(last_id, out, TL_CURSOR_LEN);
 }
+
+enum tl_err tl_in_partner_id(const struct tl_req *req, int64_t *out, struct tl_problem *prob)
+{
+    json_t *body;
+    enum tl_err err;
+
+    *out = 0;
+    err = tl_in_body(req, &body, prob);
+    if (err != TL_OK)
+        return err;
+    err = tl_in_int(body, "partner_id", "partner_id", true, 1, TL_JSON_INT_MAX, NULL, out, NULL,
+                    prob);
+    json_decref(body);
+    return err;
+}

@@ -83,6 +83,12 @@ enum tl_err tl_in_strs(struct tl_arena *a, json_t *obj, const char *key, const c
                        bool *present, struct tl_problem *prob);
 
 /*
+ * Reads a membership body, {"partner_id": <positive integer>} (required),
+ * with the usual 400/422 rules. The body is released before returning.
+ */
+enum tl_err tl_in_partner_id(const struct tl_req *req, int64_t *out, struct tl_problem *prob);
+
+/*
  * Reads ?limit= (default TL_LIST_DEFAULT, capped at TL_LIST_MAX, < 1 or
  * not a number → 422 invalid_value "limit") and ?cursor= (opaque string
  * produced by tl_out_list; anything else → 422 invalid_value "cursor").
