@@ -14,6 +14,7 @@
 #   BENCH_CACHE_LINKS     entries for the cache memory figure (default: 1000000)
 #   BENCH_PROFILE         auto (profile when a figure is below target), 1, 0
 #   BENCH_STRICT          1: exit 2 when a ratio is below its floor
+#   BENCH_ONLY            redirects: skip the cache, conversion and report benches
 # Output: the run on stdout and in bench/out/latest.log, the summary block in
 # bench/out/latest.txt, the profile (when taken) in bench/out/profile.txt.
 # Exits 1 when anything fails, in particular when a click is lost.
@@ -32,6 +33,7 @@ THREADS=${BENCH_THREADS:-}
 CACHE_LINKS=${BENCH_CACHE_LINKS:-1000000}
 PROFILE=${BENCH_PROFILE:-auto}
 STRICT=${BENCH_STRICT:-0}
+ONLY=${BENCH_ONLY:-}
 
 # Floors and targets of the issue: tracklink rps / nginx rps.
 FLOOR_KA=0.6 TARGET_KA=0.8 FLOOR_CLOSE=0.8 FLOOR_SYNC=0.3
@@ -290,6 +292,14 @@ start_tracklink sync sync
 CODES="$TMP/sync.codes"
 measure SYNC keepalive sync
 stop_tracklink sync
+
+if [ "$ONLY" = redirects ]; then
+    say "== BENCH_ONLY=redirects =="
+    say "$R_KA"
+    say "$R_CLOSE"
+    say "$R_SYNC"
+    exit 0
+fi
 
 say "link cache: building bench/cache_rss.c"
 "$CC" -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Isrc -o "$TMP/cache_rss" \

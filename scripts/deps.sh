@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(gcc make pkg-config meson ninja-build python3
       libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
-      libsqlite3-dev libpq-dev libqrencode-dev libcmocka-dev tzdata "$@")
+      libsqlite3-dev libpq-dev libqrencode-dev libcmocka-dev node-llhttp tzdata "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

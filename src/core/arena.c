@@ -116,6 +116,21 @@ char *tl_arena_printf(struct tl_arena *a, const char *fmt, ...)
     return d;
 }
 
+void tl_arena_reset(struct tl_arena *a)
+{
+    struct chunk *c, *next;
+
+    if (a->head == NULL)
+        return;
+    for (c = a->head->next; c != NULL; c = next) {
+        next = c->next;
+        free(c);
+    }
+    a->head->next = NULL;
+    a->head->used = 0;
+    a->used = 0;
+}
+
 size_t tl_arena_used(const struct tl_arena *a)
 {
     return a->used;

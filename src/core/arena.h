@@ -38,6 +38,13 @@ char *tl_arena_strndup(struct tl_arena *a, const char *s, size_t n);
 char *tl_arena_printf(struct tl_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Takes back everything handed out (pointers into the arena die), keeping
+ * the most recent chunk for reuse, so that a thread that serves one request
+ * after another from the same arena stops allocating once it is warm.
+ */
+void tl_arena_reset(struct tl_arena *a);
+
 /* Bytes handed out so far. */
 size_t tl_arena_used(const struct tl_arena *a);
 

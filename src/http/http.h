@@ -9,8 +9,9 @@
  * (http/problem.c is the one place where tl_err becomes an HTTP status).
  *
  * Handlers run on an API worker thread and may block (store writes wait
- * for their commit). The redirect hot path (track/) is served inline on
- * the libmicrohttpd threads and must not block.
+ * for their commit). The redirect hot path (track/) is served inline, on
+ * the threads of the redirect front (http/front.c) or of libmicrohttpd,
+ * and must not block.
  *
  * Ownership: everything in tl_req lives until the response has been
  * queued. Handlers allocate from req->arena; what they put in tl_resp must
@@ -50,6 +51,8 @@ enum tl_method {
 #define TL_AUTH_PARTNER TL_ACCOUNT_PARTNER
 #define TL_AUTH_ANY (TL_ACCOUNT_ADMIN | TL_ACCOUNT_BRAND | TL_ACCOUNT_PARTNER)
 
+struct tl_req_ops;
+
 struct tl_req {
     struct tl_arena *arena;
     enum tl_method method;
@@ -65,6 +68,9 @@ struct tl_req {
     void *app;             /* the application context given to the server */
     void *conn;            /* private: the server's connection */
     void *ctx;             /* private: the server's request context */
+    /* private: the accessors below, as the server that read req answers
+     * them (libmicrohttpd's, or the redirect front's: http/internal.h) */
+    const struct tl_req_ops *ops;
     /* False while an inline route runs on a libmicrohttpd thread: the
      * handler must not block, and returns TL_ERR_AGAIN to be run again on
      * a worker thread, where may_block is true. */

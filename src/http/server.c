@@ -27,7 +27,10 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -42,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/front.h"
+#include "http/internal.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "http/router.h"
@@ -74,6 +79,7 @@ enum state {
 };
 
 struct ctx {
+    struct tl_deferral defer_head; /* first: the token of tl_req_defer */
     struct tl_server *srv;
     struct MHD_Connection *conn;
     _Atomic unsigned refs; /* MHD's side, plus the worker's while it has one */
@@ -103,6 +109,9 @@ struct ctx {
 
 struct tl_server {
     const struct tl_server_config *cfg;
+    int listen_fd;
+    struct tl_front_config front_cfg;
+    struct tl_front *front; /* owns the listening socket's connections first */
     struct MHD_Daemon *daemon;
     pthread_t *workers;
     size_t n_workers;
@@ -127,6 +136,8 @@ static void register_gauges(void)
     tl_metrics_register("tracklink_http_worker_queue", "Requests waiting for an API worker.",
                         TL_METRIC_GAUGE, &g_queued);
 }
+
+static const struct tl_req_ops mhd_req_ops;
 
 /* ---- request context ---- */
 
@@ -156,6 +167,7 @@ static struct ctx *ctx_new(struct tl_server *srv, struct MHD_Connection *conn, c
     c->req.app = srv->cfg->app;
     c->req.conn = conn;
     c->req.ctx = c;
+    c->req.ops = &mhd_req_ops;
     c->route = SIZE_MAX;
     atomic_fetch_add(&srv->active, 1);
     atomic_fetch_add_explicit(&g_in_flight, 1, memory_order_relaxed);
@@ -698,17 +710,13 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- request helpers for handlers ---- */
 
-const char *tl_req_query(const struct tl_req *req, const char *key)
+static const char *mhd_query(const struct tl_req *req, const char *key)
 {
-    if (req->conn == NULL || key == NULL)
-        return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-const char *tl_req_header(const struct tl_req *req, const char *name)
+static const char *mhd_header(const struct tl_req *req, const char *name)
 {
-    if (req->conn == NULL || name == NULL)
-        return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
@@ -731,17 +739,15 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-size_t tl_req_query_list(const struct tl_req *req, struct tl_kv *out, size_t max)
+static size_t mhd_query_list(const struct tl_req *req, struct tl_kv *out, size_t max)
 {
     struct query_list q = {out, 0, max};
 
-    if (max == 0)
-        return 0;
     MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
     return q.n;
 }
 
-const char *tl_req_peer(const struct tl_req *req, char *buf, size_t cap)
+static const char *mhd_peer(const struct tl_req *req, char *buf, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -757,7 +763,9 @@ const char *tl_req_peer(const struct tl_req *req, char *buf, size_t cap)
     return buf;
 }
 
-void *tl_req_defer(struct tl_req *req)
+static void mhd_resume(struct tl_deferral *d, bool ok);
+
+static void *mhd_defer(struct tl_req *req)
 {
     struct ctx *c = req->ctx;
     struct tl_server *srv = c->srv;
@@ -774,6 +782,7 @@ void *tl_req_defer(struct tl_req *req)
         MHD_suspend_connection(c->conn);
     }
     c->deferred = true;
+    c->defer_head.resume = mhd_resume;
     atomic_store(&c->defer_pending, 2);
     atomic_fetch_add(&c->refs, 1);
     atomic_fetch_add(&srv->deferred, 1);
@@ -781,9 +790,9 @@ void *tl_req_defer(struct tl_req *req)
     return c;
 }
 
-void tl_http_resume(void *token, bool ok)
+static void mhd_resume(struct tl_deferral *d, bool ok)
 {
-    struct ctx *c = token;
+    struct ctx *c = (struct ctx *)(void *)d; /* d is c's first member */
     struct tl_server *srv = c->srv;
 
     if (!ok)
@@ -793,15 +802,13 @@ void tl_http_resume(void *token, bool ok)
     atomic_fetch_sub(&srv->deferred, 1); /* last: tl_server_free waits for it */
 }
 
-enum tl_err tl_resp_header_add(struct tl_resp *resp, const char *name, const char *value)
-{
-    if (resp->n_headers >= TL_RESP_HEADERS_MAX)
-        return TL_ERR_NOMEM;
-    resp->headers[resp->n_headers].name = name;
-    resp->headers[resp->n_headers].value = value;
-    resp->n_headers++;
-    return TL_OK;
-}
+static const struct tl_req_ops mhd_req_ops = {
+    .query = mhd_query,
+    .header = mhd_header,
+    .query_list = mhd_query_list,
+    .peer = mhd_peer,
+    .defer = mhd_defer,
+};
 
 /* ---- start and stop ---- */
 
@@ -888,6 +895,39 @@ static void stop_workers(struct tl_server *srv)
     srv->n_workers = 0;
 }
 
+/* The listening socket: the front accepts on it (http/front.h). */
+static int open_listener(const struct sockaddr_storage *addr, socklen_t addr_len, const char *text,
+                         char *why, size_t why_len)
+{
+    int fd, one = 1, defer_s = 1;
+
+    fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(why, why_len, "cannot listen on %s: %s", text, strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (addr->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    /* accept() returns once the request is there (nginx's "deferred"). */
+    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof(defer_s));
+    if (bind(fd, (const struct sockaddr *)addr, addr_len) != 0 || listen(fd, 4096) != 0) {
+        snprintf(why, why_len, "cannot listen on %s (%s)", text, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The front's hand-off: libmicrohttpd takes the connection, request unread. */
+static void front_handoff(void *cls, int fd, const struct sockaddr *addr, socklen_t addr_len)
+{
+    struct tl_server *srv = cls;
+
+    /* MHD closes fd itself when it cannot take it (its limits, OOM). */
+    MHD_add_connection(srv->daemon, fd, addr, addr_len);
+}
+
 struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why, size_t why_len)
 {
     struct tl_server *srv = NULL;
@@ -917,6 +957,7 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
         return NULL;
     }
     srv->cfg = cfg;
+    srv->listen_fd = -1;
     atomic_init(&srv->active, 0);
     pthread_mutex_init(&srv->qmu, NULL);
     pthread_cond_init(&srv->qcond, NULL);
@@ -937,16 +978,21 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
         srv->n_workers++;
     }
 
+    srv->listen_fd = open_listener(&addr, addr_len, cfg->listen, why, why_len);
+    if (srv->listen_fd < 0)
+        goto fail;
     cores = sysconf(_SC_NPROCESSORS_ONLN);
     threads = cfg->threads != 0 ? cfg->threads : (cores > 0 ? (unsigned)cores : 1);
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* No listening socket of its own: every connection comes from the
+     * front (MHD_add_connection), ITC so that MHD sees it at once. */
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+            MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_log,
         NULL, /* first, or MHD logs by itself */
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -954,11 +1000,30 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_STRICT_FOR_CLIENT,
         1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
-        snprintf(why, why_len, "cannot listen on %s (in use, or not permitted)", cfg->listen);
+        snprintf(why, why_len, "cannot start libmicrohttpd for %s", cfg->listen);
         goto fail;
     }
+    srv->front_cfg = (struct tl_front_config){
+        .listen_fd = srv->listen_fd,
+        .threads = threads,
+        .connection_limit = cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
+        .per_ip_limit = cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP,
+        .timeout_s = cfg->timeout_s != 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S,
+        .routes = cfg->routes,
+        .n_routes = cfg->n_routes,
+        .app = cfg->app,
+        .handoff = front_handoff,
+        .handoff_cls = srv,
+    };
+    srv->front = tl_front_start(&srv->front_cfg, why, why_len);
+    if (srv->front == NULL)
+        goto fail;
     return srv;
 fail:
+    if (srv->daemon != NULL)
+        MHD_stop_daemon(srv->daemon);
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
     stop_workers(srv);
     free(srv->workers);
     pthread_mutex_destroy(&srv->resume_mu);
@@ -970,12 +1035,17 @@ fail:
 
 unsigned tl_server_port(const struct tl_server *srv)
 {
-    const union MHD_DaemonInfo *info;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
 
-    if (srv == NULL || srv->daemon == NULL)
+    if (srv == NULL || srv->listen_fd < 0 ||
+        getsockname(srv->listen_fd, (struct sockaddr *)&ss, &len) != 0)
         return 0;
-    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return info != NULL ? info->port : 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return 0;
 }
 
 void tl_server_free(struct tl_server *srv)
@@ -985,6 +1055,11 @@ void tl_server_free(struct tl_server *srv)
 
     if (srv == NULL)
         return;
+    /* The front first: it stops accepting, sends the answers it has on
+     * their way (deferred ones after their commit) and closes its
+     * connections; what it handed off is MHD's. */
+    tl_front_free(srv->front);
+    close(srv->listen_fd);
     /* Let the requests in flight finish (workers resume their connections
      * and MHD sends the answers), then stop the workers (which drain their
      * queue first) and only then the daemon, so that no worker can resume a

@@ -113,6 +113,33 @@ static void test_strings(void **state)
     tl_arena_free(a);
 }
 
+/* reset gives the whole cap back and reuses the warm chunk. */
+static void test_reset(void **state)
+{
+    struct tl_arena *a = tl_arena_new(64 * 1024);
+    char *p, *q;
+    int i;
+
+    (void)state;
+    assert_non_null(a);
+    for (i = 0; i < 40; i++)
+        assert_non_null(tl_arena_alloc(a, 1024));
+    assert_null(tl_arena_alloc(a, 32 * 1024)); /* past the cap */
+    tl_arena_reset(a);
+    assert_int_equal(tl_arena_used(a), 0);
+    p = tl_arena_alloc(a, 100);
+    assert_non_null(p);
+    assert_int_equal(p[0], 0);
+    memset(p, 'x', 100);
+    tl_arena_reset(a);
+    q = tl_arena_alloc(a, 100);
+    assert_ptr_equal(p, q); /* the same chunk, zeroed again */
+    assert_int_equal(q[99], 0);
+    assert_non_null(tl_arena_alloc(a, 60 * 1024)); /* the whole cap again */
+    tl_arena_reset(a);
+    tl_arena_free(a);
+}
+
 static void test_free_null(void **state)
 {
     (void)state;
@@ -126,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_blocks_do_not_overlap),
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_reset),
         cmocka_unit_test(test_free_null),
     };
 

@@ -1,0 +1,1140 @@
+/*
+ * front.c: the redirect front (see front.h).
+ *
+ * One connection's life on a front thread:
+ * 1. accept4; the request is usually there already (TCP_DEFER_ACCEPT).
+ * 2. on_input: recv(MSG_PEEK) up to 16 KiB, and llhttp parses one request
+ *    after another from that copy, pausing at each message's end. A
+ *    request the front answers is run through the route's handler and its
+ *    answer appended to the thread's output buffer; one that it does not
+ *    take ends the loop with a hand-off.
+ * 3. The bytes of the answered requests are dropped from the socket
+ *    (recv MSG_TRUNC), the answers sent in one send(); what the socket
+ *    does not take waits in the connection's own buffer for EPOLLOUT.
+ * 4. Hand-off: once nothing of ours is left to send, the connection leaves
+ *    the front's epoll set and goes, with its unread request, to
+ *    libmicrohttpd.
+ * A deferred answer (sync clicks) is kept on its connection, which reads
+ * nothing more until tl_http_resume posts it back to its thread.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include "http/front.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <llhttp.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "http/internal.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "http/router.h"
+
+#define READ_MAX      (16 * 1024) /* a request must fit, or it goes to MHD */
+#define OUT_FLUSH     (64 * 1024) /* stop taking pipelined requests past it */
+#define HEADERS_MAX   64
+#define QPARAMS_MAX   256
+#define EVENTS_MAX    64
+#define ACCEPT_BATCH  32
+#define IP_SLOTS      4096
+#define REQ_ARENA_CAP (1024 * 1024)
+#define DATE_LEN      64
+
+/* epoll tags that are not connections */
+static char tag_listen, tag_wake;
+
+struct fthread;
+
+struct fconn {
+    struct tl_deferral defer_head; /* first: the token of tl_req_defer */
+    struct fthread *t;
+    int fd;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    unsigned ip_slot;
+    struct fconn *prev, *next; /* the thread's connections */
+    struct fconn *rnext;       /* the thread's list of resumed deferrals */
+    time_t last;               /* monotonic seconds of the last request */
+    /* Output the socket has not taken yet. */
+    char *pend;
+    size_t pend_off, pend_len, pend_cap;
+    /* A deferred answer, sent (or replaced by a 503) on resume. */
+    char *held;
+    size_t held_len;
+    size_t held_route;
+    int held_status;
+    bool held_close, held_head;
+    bool deferred;  /* waiting for tl_http_resume */
+    bool defer_ok;  /* set by the resumer, under the thread's mutex */
+    bool closing;   /* close once pend is sent */
+    bool handoff;   /* hand to MHD once pend is sent */
+};
+
+struct fthread {
+    struct tl_front *f;
+    pthread_t tid;
+    bool started;
+    int ep, wake_fd;
+    char *rbuf;               /* READ_MAX, the peeked bytes */
+    char *obuf;               /* answers of this round */
+    size_t olen, ocap;
+    struct tl_arena *arena;   /* one request's, reset after it */
+    struct fconn *conns;
+    size_t n_conns;
+    pthread_mutex_t mu;       /* guards resumed */
+    struct fconn *resumed;
+    char date[DATE_LEN];      /* "Date: ...\r\n" of date_at */
+    time_t date_at;
+    time_t swept_at;
+    bool stop_seen;
+};
+
+struct tl_front {
+    const struct tl_front_config *cfg;
+    struct fthread *th;
+    unsigned n_threads;
+    _Atomic bool stopping;
+    _Atomic unsigned n_conns;
+    _Atomic unsigned ip_count[IP_SLOTS];
+    unsigned char ip_key[crypto_shorthash_KEYBYTES];
+};
+
+/* One request as llhttp saw it: spans into the peeked bytes. */
+struct span {
+    const char *at;
+    size_t len;
+};
+
+struct parse {
+    struct span url;
+    struct span names[HEADERS_MAX], values[HEADERS_MAX];
+    size_t n_headers;
+    bool in_value, too_many, done, has_host, refused;
+};
+
+/* What the handler sees behind req->ctx. */
+struct freq {
+    struct fconn *c;
+    struct tl_kv *params;
+    size_t n_params;
+    struct tl_kv hdrs[HEADERS_MAX];
+    size_t n_hdrs;
+};
+
+enum step { STEP_ANSWERED, STEP_INCOMPLETE, STEP_HANDOFF, STEP_FAIL };
+
+static const struct tl_req_ops front_req_ops;
+
+/* ---- llhttp callbacks: record spans; refuse what the front does not take ---- */
+
+static int extend(struct span *s, const char *at, size_t len)
+{
+    if (s->at == NULL) {
+        s->at = at;
+        s->len = len;
+        return 0;
+    }
+    if (s->at + s->len != at)
+        return -1; /* only one contiguous buffer is ever parsed */
+    s->len += len;
+    return 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+    struct parse *ps = p->data;
+
+    return extend(&ps->url, at, len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct parse *ps = p->data;
+
+    if (ps->in_value || ps->n_headers == 0) {
+        if (ps->n_headers == HEADERS_MAX) {
+            ps->too_many = true;
+            return -1;
+        }
+        ps->n_headers++;
+        ps->names[ps->n_headers - 1] = (struct span){NULL, 0};
+        ps->values[ps->n_headers - 1] = (struct span){NULL, 0};
+        ps->in_value = false;
+    }
+    return extend(&ps->names[ps->n_headers - 1], at, len);
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct parse *ps = p->data;
+
+    ps->in_value = true;
+    if (ps->n_headers == 0)
+        return -1;
+    return extend(&ps->values[ps->n_headers - 1], at, len);
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    struct parse *ps = p->data;
+
+    ps->in_value = true; /* an empty value has no on_header_value */
+    return 0;
+}
+
+static bool name_is(const struct span *s, const char *name)
+{
+    return s->len == strlen(name) && strncasecmp(s->at, name, s->len) == 0;
+}
+
+/* GET or HEAD, HTTP/1.1, no body, no upgrade, Host present, no Expect. */
+static int on_headers_complete(llhttp_t *p)
+{
+    struct parse *ps = p->data;
+    uint8_t m = llhttp_get_method(p);
+    size_t i;
+
+    if ((m != HTTP_GET && m != HTTP_HEAD) || llhttp_get_http_major(p) != 1 ||
+        llhttp_get_http_minor(p) != 1 || llhttp_get_upgrade(p) ||
+        (p->flags & (F_CHUNKED | F_CONTENT_LENGTH | F_TRANSFER_ENCODING)) != 0) {
+        ps->refused = true;
+        return -1;
+    }
+    for (i = 0; i < ps->n_headers; i++) {
+        if (name_is(&ps->names[i], "Host"))
+            ps->has_host = true;
+        else if (name_is(&ps->names[i], "Expect") || name_is(&ps->names[i], "Content-Length") ||
+                 name_is(&ps->names[i], "Transfer-Encoding")) {
+            ps->refused = true;
+            return -1;
+        }
+    }
+    if (!ps->has_host) {
+        ps->refused = true; /* MHD answers the 400 */
+        return -1;
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    struct parse *ps = p->data;
+
+    ps->done = true;
+    return HPE_PAUSED; /* one request at a time: the position says where it ends */
+}
+
+static llhttp_settings_t parser_settings;
+static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
+
+static void settings_init(void)
+{
+    llhttp_settings_init(&parser_settings);
+    parser_settings.on_url = on_url;
+    parser_settings.on_header_field = on_header_field;
+    parser_settings.on_header_value = on_header_value;
+    parser_settings.on_header_value_complete = on_header_value_complete;
+    parser_settings.on_headers_complete = on_headers_complete;
+    parser_settings.on_message_complete = on_message_complete;
+}
+
+/* ---- output ---- */
+
+static bool out_reserve(struct fthread *t, size_t n)
+{
+    size_t cap;
+    char *nb;
+
+    if (t->ocap - t->olen >= n)
+        return true;
+    cap = t->ocap != 0 ? t->ocap : OUT_FLUSH;
+    while (cap - t->olen < n)
+        cap *= 2;
+    nb = realloc(t->obuf, cap);
+    if (nb == NULL)
+        return false;
+    t->obuf = nb;
+    t->ocap = cap;
+    return true;
+}
+
+static void out_put(struct fthread *t, const char *s, size_t n)
+{
+    memcpy(t->obuf + t->olen, s, n);
+    t->olen += n;
+}
+
+static void date_refresh(struct fthread *t)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (now == t->date_at && t->date[0] != '\0')
+        return;
+    gmtime_r(&now, &tm);
+    strftime(t->date, sizeof(t->date), "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    t->date_at = now;
+}
+
+/*
+ * Appends one answer to the thread's output. Header values come from the
+ * handler; one that could split the header block makes the answer a 500,
+ * as libmicrohttpd would refuse it too. Returns false on OOM.
+ */
+static bool render(struct fthread *t, int status, const struct tl_resp_header *hdrs, size_t n_hdrs,
+                   const char *ctype, const char *body, size_t body_len, bool head, bool close)
+{
+    char line[96];
+    const char *reason = MHD_get_reason_phrase_for((unsigned)status);
+    size_t need, i;
+    int n;
+
+    need = 256 + body_len + (ctype != NULL ? strlen(ctype) : 0);
+    for (i = 0; i < n_hdrs; i++) {
+        if (strpbrk(hdrs[i].value, "\r\n") != NULL || strpbrk(hdrs[i].name, "\r\n:") != NULL)
+            return render(t, 500, NULL, 0, NULL, NULL, 0, head, close);
+        need += strlen(hdrs[i].name) + strlen(hdrs[i].value) + 4;
+    }
+    if (!out_reserve(t, need))
+        return false;
+    n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status,
+                 reason != NULL && reason[0] != '\0' ? reason : "Unknown");
+    out_put(t, line, (size_t)n);
+    for (i = 0; i < n_hdrs; i++) {
+        out_put(t, hdrs[i].name, strlen(hdrs[i].name));
+        out_put(t, ": ", 2);
+        out_put(t, hdrs[i].value, strlen(hdrs[i].value));
+        out_put(t, "\r\n", 2);
+    }
+    if (ctype != NULL) {
+        out_put(t, "Content-Type: ", 14);
+        out_put(t, ctype, strlen(ctype));
+        out_put(t, "\r\n", 2);
+    }
+    if (close)
+        out_put(t, "Connection: close\r\n", 19);
+    date_refresh(t);
+    out_put(t, t->date, strlen(t->date));
+    n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", body_len);
+    out_put(t, line, (size_t)n);
+    if (!head && body_len > 0)
+        out_put(t, body, body_len);
+    return true;
+}
+
+static bool render_problem(struct fthread *t, const struct tl_problem *prob, bool head, bool close,
+                           int *status)
+{
+    size_t len = 0;
+    char *body = tl_http_problem_render(prob, status, &len);
+    bool ok;
+
+    if (body == NULL)
+        return false;
+    ok = render(t, *status, NULL, 0, TL_PROBLEM_CONTENT_TYPE, body, len, head, close);
+    free(body);
+    return ok;
+}
+
+/* ---- connections ---- */
+
+static unsigned ip_slot(const struct tl_front *f, const struct sockaddr_storage *sa)
+{
+    unsigned char h[crypto_shorthash_BYTES];
+    const unsigned char *a = NULL;
+    size_t n = 0;
+
+    if (sa->ss_family == AF_INET) {
+        a = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        n = 4;
+    } else if (sa->ss_family == AF_INET6) {
+        a = (const unsigned char *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        n = 16;
+    }
+    if (a == NULL)
+        return 0;
+    crypto_shorthash(h, a, n, f->ip_key);
+    return (unsigned)(((unsigned)h[0] | (unsigned)h[1] << 8) % IP_SLOTS);
+}
+
+static time_t mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return ts.tv_sec;
+}
+
+static void conn_unlink(struct fconn *c)
+{
+    struct fthread *t = c->t;
+
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        t->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    t->n_conns--;
+    atomic_fetch_sub(&t->f->n_conns, 1);
+    atomic_fetch_sub(&t->f->ip_count[c->ip_slot], 1);
+}
+
+/* Closes and frees c, which must not be deferred. */
+static void conn_close(struct fconn *c)
+{
+    conn_unlink(c);
+    close(c->fd); /* leaves the epoll set with it */
+    free(c->pend);
+    free(c->held);
+    free(c);
+}
+
+/* Hands c to libmicrohttpd, which reads the request we left unread. */
+static void conn_handoff(struct fconn *c)
+{
+    struct tl_front *f = c->t->f;
+    struct sockaddr_storage addr = c->addr;
+    socklen_t len = c->addr_len;
+    int fd = c->fd;
+
+    epoll_ctl(c->t->ep, EPOLL_CTL_DEL, fd, NULL);
+    conn_unlink(c);
+    free(c->pend);
+    free(c->held);
+    free(c);
+    f->cfg->handoff(f->cfg->handoff_cls, fd, (struct sockaddr *)&addr, len);
+}
+
+/* Sends what c has waiting. Returns false when the connection failed. */
+static bool conn_flush(struct fconn *c)
+{
+    ssize_t n;
+
+    while (c->pend_off < c->pend_len) {
+        n = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK;
+        }
+        c->pend_off += (size_t)n;
+    }
+    c->pend_off = c->pend_len = 0;
+    return true;
+}
+
+static bool pend_append(struct fconn *c, const char *s, size_t n)
+{
+    size_t cap;
+    char *nb;
+
+    if (c->pend_cap - c->pend_len < n) {
+        cap = c->pend_cap != 0 ? c->pend_cap : 1024;
+        while (cap - c->pend_len < n)
+            cap *= 2;
+        nb = realloc(c->pend, cap);
+        if (nb == NULL)
+            return false;
+        c->pend = nb;
+        c->pend_cap = cap;
+    }
+    memcpy(c->pend + c->pend_len, s, n);
+    c->pend_len += n;
+    return true;
+}
+
+/* Sends the thread's output for c: straight to the socket when nothing
+ * waits before it, else after what waits. Returns false when c failed. */
+static bool send_out(struct fthread *t, struct fconn *c)
+{
+    size_t off = 0;
+    ssize_t n;
+    bool ok = true;
+
+    if (c->pend_len == 0) {
+        while (off < t->olen) {
+            n = send(c->fd, t->obuf + off, t->olen - off, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (errno != EAGAIN && errno != EWOULDBLOCK)
+                    ok = false;
+                break;
+            }
+            off += (size_t)n;
+        }
+    }
+    if (ok && off < t->olen)
+        ok = pend_append(c, t->obuf + off, t->olen - off);
+    t->olen = 0;
+    return ok;
+}
+
+/* After output: close, hand off, or go on. Returns false when c is gone. */
+static bool conn_settle(struct fconn *c)
+{
+    if (c->pend_len > 0 || c->deferred)
+        return true;
+    if (c->closing) {
+        conn_close(c);
+        return false;
+    }
+    if (c->handoff) {
+        conn_handoff(c);
+        return false;
+    }
+    return true;
+}
+
+/* ---- one request ---- */
+
+static bool safe_path(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0 || s[0] != '/')
+        return false;
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '/' || ch == '-' || ch == '_' || ch == '.' || ch == '~'))
+            return false;
+    }
+    return true;
+}
+
+/* The query string as libmicrohttpd gives it to handlers: split at '&'
+ * and the first '=', '+' read as a space, then percent-decoded by MHD's
+ * own MHD_http_unescape. Shapes where MHD's reading is not obvious (an
+ * empty parameter or name) are left to MHD. */
+static bool parse_query(struct tl_arena *a, const char *q, size_t n, struct freq *fr)
+{
+    size_t cap = 1, i, start, len;
+    const char *eq;
+    char *k, *v, *p;
+
+    for (i = 0; i < n; i++)
+        cap += q[i] == '&';
+    if (cap > QPARAMS_MAX)
+        return false;
+    fr->params = tl_arena_alloc(a, cap * sizeof(*fr->params));
+    if (fr->params == NULL)
+        return false;
+    for (start = 0; start <= n; start = i + 1) {
+        for (i = start; i < n && q[i] != '&'; i++)
+            ;
+        len = i - start;
+        if (len == 0)
+            return false;
+        eq = memchr(q + start, '=', len);
+        if (eq == q + start)
+            return false;
+        k = tl_arena_strndup(a, q + start, eq != NULL ? (size_t)(eq - (q + start)) : len);
+        v = eq != NULL ? tl_arena_strndup(a, eq + 1, (size_t)(q + i - eq - 1)) : NULL;
+        if (k == NULL || (eq != NULL && v == NULL))
+            return false;
+        for (p = k; *p != '\0'; p++)
+            if (*p == '+')
+                *p = ' ';
+        for (p = v; p != NULL && *p != '\0'; p++)
+            if (*p == '+')
+                *p = ' ';
+        MHD_http_unescape(k);
+        if (v != NULL)
+            MHD_http_unescape(v);
+        fr->params[fr->n_params].key = k;
+        fr->params[fr->n_params].value = v;
+        fr->n_params++;
+    }
+    return true;
+}
+
+static void log_5xx(const char *path, int status, const char *code, const char *detail)
+{
+    fprintf(stderr, "tracklink: %d GET %s (front): %s: %s\n", status, path, code != NULL ? code : "-",
+            detail != NULL ? detail : "-");
+}
+
+/*
+ * Parses the request at buf and, when the front takes it, answers it into
+ * the thread's output. *used is its length on STEP_ANSWERED.
+ */
+static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, size_t len,
+                           size_t *used)
+{
+    const struct tl_front_config *cfg = t->f->cfg;
+    struct parse ps;
+    llhttp_t parser;
+    llhttp_errno_t perr;
+    struct tl_req req;
+    struct tl_resp resp;
+    struct tl_problem prob;
+    struct freq fr;
+    const struct tl_route *route;
+    const char *qmark;
+    char *path;
+    size_t path_len, route_idx = 0, i, start;
+    bool head, close;
+    int status;
+    enum tl_err err;
+    enum step step = STEP_HANDOFF;
+
+    memset(&ps, 0, sizeof(ps));
+    llhttp_init(&parser, HTTP_REQUEST, &parser_settings);
+    parser.data = &ps;
+    perr = llhttp_execute(&parser, buf, len);
+    if (perr == HPE_OK)
+        return STEP_INCOMPLETE;
+    if (perr != HPE_PAUSED || !ps.done || ps.url.at == NULL)
+        return STEP_HANDOFF;
+    *used = (size_t)(llhttp_get_error_pos(&parser) - buf);
+    head = llhttp_get_method(&parser) == HTTP_HEAD;
+    close = !llhttp_should_keep_alive(&parser);
+
+    qmark = memchr(ps.url.at, '?', ps.url.len);
+    path_len = qmark != NULL ? (size_t)(qmark - ps.url.at) : ps.url.len;
+    if (!safe_path(ps.url.at, path_len) ||
+        (path_len == 8 && memcmp(ps.url.at, "/metrics", 8) == 0))
+        return STEP_HANDOFF;
+
+    memset(&req, 0, sizeof(req));
+    memset(&fr, 0, sizeof(fr));
+    tl_arena_reset(t->arena);
+    req.arena = t->arena;
+    req.method = head ? TL_HEAD : TL_GET;
+    path = tl_arena_strndup(t->arena, ps.url.at, path_len);
+    if (path == NULL)
+        goto out;
+    req.path = path;
+    req.body = "";
+    req.app = cfg->app;
+    req.conn = c;
+    req.ctx = &fr;
+    req.ops = &front_req_ops;
+    fr.c = c;
+    if (tl_router_match(cfg->routes, cfg->n_routes, req.method, path, &req, &route_idx, NULL) !=
+        TL_OK)
+        goto out;
+    route = &cfg->routes[route_idx];
+    if ((route->flags & TL_ROUTE_INLINE) == 0 || route->handler == NULL)
+        goto out;
+    if (qmark != NULL && !parse_query(t->arena, qmark + 1, ps.url.len - path_len - 1, &fr))
+        goto out;
+    for (i = 0; i < ps.n_headers; i++) {
+        const struct span *v = &ps.values[i];
+        size_t vl = v->len;
+
+        while (vl > 0 && (v->at[vl - 1] == ' ' || v->at[vl - 1] == '\t'))
+            vl--;
+        fr.hdrs[i].key = tl_arena_strndup(t->arena, ps.names[i].at, ps.names[i].len);
+        fr.hdrs[i].value = tl_arena_strndup(t->arena, v->at != NULL ? v->at : "", vl);
+        if (fr.hdrs[i].key == NULL || fr.hdrs[i].value == NULL)
+            goto out;
+    }
+    fr.n_hdrs = ps.n_headers;
+
+    memset(&resp, 0, sizeof(resp));
+    tl_problem_init(&prob);
+    err = route->handler(&req, &resp, &prob);
+    if (err == TL_ERR_AGAIN) {
+        json_decref(resp.json); /* it wants a worker: MHD has them */
+        goto out;
+    }
+    start = t->olen;
+    if (err != TL_OK) {
+        json_decref(resp.json);
+        prob.err = err;
+        if (!render_problem(t, &prob, head, close, &status)) {
+            step = STEP_FAIL;
+            goto out;
+        }
+        if (status >= 500)
+            log_5xx(path, status, prob.code, prob.detail);
+    } else {
+        char *json = NULL;
+        const char *body = resp.body, *ctype = resp.content_type;
+        size_t body_len = resp.body_len;
+        bool ok;
+
+        status = resp.status != 0 ? resp.status : 200;
+        if (resp.json != NULL) {
+            json = json_dumps(resp.json, JSON_COMPACT | JSON_ENCODE_ANY);
+            json_decref(resp.json);
+            body = json != NULL ? json : "";
+            body_len = json != NULL ? strlen(json) : 0;
+            ctype = "application/json";
+        }
+        ok = render(t, status, resp.headers, resp.n_headers, ctype, body, body_len, head, close);
+        free(json);
+        if (!ok) {
+            step = STEP_FAIL;
+            goto out;
+        }
+    }
+    if (c->deferred) {
+        /* The answer waits for its commit, on the connection. */
+        c->held = malloc(t->olen - start);
+        if (c->held == NULL) {
+            step = STEP_FAIL;
+            goto out;
+        }
+        memcpy(c->held, t->obuf + start, t->olen - start);
+        c->held_len = t->olen - start;
+        c->held_route = route_idx;
+        c->held_status = status;
+        c->held_close = close;
+        c->held_head = head;
+        t->olen = start;
+    } else {
+        tl_metrics_request(route_idx, status);
+    }
+    if (close)
+        c->closing = true;
+    step = STEP_ANSWERED;
+out:
+    tl_arena_reset(t->arena);
+    return step;
+}
+
+/* Reads and answers what c has sent, until it needs more, is handed off,
+ * closes, or waits. */
+static void on_input(struct fthread *t, struct fconn *c)
+{
+    ssize_t n;
+    size_t off, used;
+    enum step step;
+
+    for (;;) {
+        if (c->deferred || c->pend_len > 0 || c->closing || c->handoff)
+            return;
+        n = recv(c->fd, t->rbuf, READ_MAX, MSG_PEEK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            conn_close(c); /* the peer is gone */
+            return;
+        }
+        off = 0;
+        step = STEP_INCOMPLETE;
+        while (off < (size_t)n && t->olen < OUT_FLUSH) {
+            step = serve_one(t, c, t->rbuf + off, (size_t)n - off, &used);
+            if (step != STEP_ANSWERED)
+                break;
+            off += used;
+            c->last = mono_s();
+            if (c->deferred || c->closing)
+                break;
+        }
+        if (step == STEP_FAIL) {
+            t->olen = 0;
+            conn_close(c);
+            return;
+        }
+        if (step == STEP_HANDOFF || (step == STEP_INCOMPLETE && off == 0 && n == READ_MAX))
+            c->handoff = true; /* not ours, or too large for us */
+        if (off > 0 && recv(c->fd, NULL, off, MSG_TRUNC) != (ssize_t)off) {
+            t->olen = 0;
+            conn_close(c);
+            return;
+        }
+        if (!send_out(t, c)) {
+            conn_close(c);
+            return;
+        }
+        if (!conn_settle(c))
+            return;
+        /* More may be waiting past what one peek holds. */
+        if (off == 0 || (size_t)n < READ_MAX)
+            return;
+    }
+}
+
+/* ---- deferral ---- */
+
+static void front_resume(struct tl_deferral *d, bool ok)
+{
+    struct fconn *c = (struct fconn *)(void *)d; /* d is c's first member */
+    struct fthread *t = c->t;
+    uint64_t one = 1;
+    ssize_t rc;
+
+    pthread_mutex_lock(&t->mu);
+    c->defer_ok = ok;
+    c->rnext = t->resumed;
+    t->resumed = c;
+    pthread_mutex_unlock(&t->mu);
+    rc = write(t->wake_fd, &one, sizeof(one));
+    (void)rc; /* a full counter still wakes the thread */
+}
+
+static void *front_defer(struct tl_req *req)
+{
+    struct fconn *c = req->conn;
+
+    if (atomic_load(&c->t->f->stopping) || c->deferred)
+        return NULL;
+    c->deferred = true;
+    c->defer_head.resume = front_resume;
+    return &c->defer_head;
+}
+
+static void on_resumed(struct fthread *t)
+{
+    struct fconn *c, *next;
+    uint64_t v;
+    ssize_t rc;
+    int status;
+    bool ok;
+
+    rc = read(t->wake_fd, &v, sizeof(v));
+    (void)rc;
+    pthread_mutex_lock(&t->mu);
+    c = t->resumed;
+    t->resumed = NULL;
+    pthread_mutex_unlock(&t->mu);
+    for (; c != NULL; c = next) {
+        next = c->rnext;
+        pthread_mutex_lock(&t->mu);
+        ok = c->defer_ok;
+        pthread_mutex_unlock(&t->mu);
+        c->deferred = false;
+        status = c->held_status;
+        if (ok) {
+            ok = out_reserve(t, c->held_len);
+            if (ok)
+                out_put(t, c->held, c->held_len);
+        } else {
+            struct tl_problem prob;
+
+            tl_problem_set(&prob, TL_ERR_BUSY, "unavailable", NULL, "%s",
+                           "the click could not be stored");
+            ok = render_problem(t, &prob, c->held_head, c->held_close, &status);
+        }
+        free(c->held);
+        c->held = NULL;
+        c->held_len = 0;
+        if (!ok) {
+            t->olen = 0;
+            conn_close(c);
+            continue;
+        }
+        tl_metrics_request(c->held_route, status);
+        if (atomic_load(&t->f->stopping))
+            c->closing = true;
+        if (!send_out(t, c)) {
+            conn_close(c);
+            continue;
+        }
+        if (conn_settle(c))
+            on_input(t, c); /* pipelined requests may be waiting */
+    }
+}
+
+/* ---- accepting ---- */
+
+static void on_accept(struct fthread *t)
+{
+    struct tl_front *f = t->f;
+    const struct tl_front_config *cfg = f->cfg;
+    struct epoll_event ev;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    struct fconn *c;
+    unsigned slot, i;
+    int fd, one = 1;
+
+    for (i = 0; i < ACCEPT_BATCH; i++) {
+        len = sizeof(addr);
+        fd = accept4(cfg->listen_fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; /* EAGAIN, or out of descriptors until some close */
+        }
+        slot = ip_slot(f, &addr);
+        if (atomic_fetch_add(&f->n_conns, 1) >= cfg->connection_limit) {
+            atomic_fetch_sub(&f->n_conns, 1);
+            close(fd);
+            continue;
+        }
+        if (atomic_fetch_add(&f->ip_count[slot], 1) >= cfg->per_ip_limit) {
+            atomic_fetch_sub(&f->ip_count[slot], 1);
+            atomic_fetch_sub(&f->n_conns, 1);
+            close(fd);
+            continue;
+        }
+        c = calloc(1, sizeof(*c));
+        if (c == NULL) {
+            atomic_fetch_sub(&f->ip_count[slot], 1);
+            atomic_fetch_sub(&f->n_conns, 1);
+            close(fd);
+            continue;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->t = t;
+        c->fd = fd;
+        c->addr = addr;
+        c->addr_len = len;
+        c->ip_slot = slot;
+        c->last = mono_s();
+        c->next = t->conns;
+        if (t->conns != NULL)
+            t->conns->prev = c;
+        t->conns = c;
+        t->n_conns++;
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.ptr = c;
+        if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            conn_close(c);
+            continue;
+        }
+        on_input(t, c); /* the request is usually there already */
+    }
+}
+
+/* ---- the loop ---- */
+
+/* Closes idle connections; when stopping, every one without an answer
+ * on its way. */
+static void sweep(struct fthread *t, time_t now, bool stopping)
+{
+    const struct tl_front_config *cfg = t->f->cfg;
+    struct fconn *c, *next;
+
+    for (c = t->conns; c != NULL; c = next) {
+        next = c->next;
+        if (c->deferred)
+            continue;
+        if (stopping ? c->pend_len == 0 || now - c->last > 1 : now - c->last > (time_t)cfg->timeout_s)
+            conn_close(c);
+    }
+}
+
+static void on_event(struct fthread *t, struct epoll_event *ev)
+{
+    struct fconn *c = ev->data.ptr;
+
+    if (c->deferred)
+        return; /* its answer comes first; a dead peer shows when it is sent */
+    if (ev->events & EPOLLOUT) {
+        if (!conn_flush(c)) {
+            conn_close(c);
+            return;
+        }
+        if (!conn_settle(c))
+            return;
+    }
+    if (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        on_input(t, c); /* a hang-up shows as a failed peek */
+}
+
+static void *thread_main(void *arg)
+{
+    struct fthread *t = arg;
+    struct epoll_event evs[EVENTS_MAX];
+    time_t now;
+    bool stopping;
+    int n, i;
+
+    prctl(PR_SET_NAME, "tl-front");
+    for (;;) {
+        n = epoll_wait(t->ep, evs, EVENTS_MAX, 250);
+        for (i = 0; i < n; i++) {
+            if (evs[i].data.ptr == &tag_listen)
+                on_accept(t);
+            else if (evs[i].data.ptr == &tag_wake)
+                on_resumed(t);
+            else
+                on_event(t, &evs[i]);
+        }
+        stopping = atomic_load(&t->f->stopping);
+        now = mono_s();
+        if (stopping && !t->stop_seen) {
+            epoll_ctl(t->ep, EPOLL_CTL_DEL, t->f->cfg->listen_fd, NULL);
+            t->stop_seen = true;
+            t->swept_at = 0;
+        }
+        if (now != t->swept_at) {
+            sweep(t, now, stopping);
+            t->swept_at = now;
+        }
+        if (stopping && t->n_conns == 0)
+            return NULL;
+    }
+}
+
+/* ---- request accessors for handlers ---- */
+
+static const char *front_query(const struct tl_req *req, const char *key)
+{
+    const struct freq *fr = req->ctx;
+    size_t i;
+
+    for (i = 0; i < fr->n_params; i++)
+        if (strcmp(fr->params[i].key, key) == 0)
+            return fr->params[i].value;
+    return NULL;
+}
+
+static const char *front_header(const struct tl_req *req, const char *name)
+{
+    const struct freq *fr = req->ctx;
+    size_t i;
+
+    for (i = 0; i < fr->n_hdrs; i++)
+        if (strcasecmp(fr->hdrs[i].key, name) == 0)
+            return fr->hdrs[i].value;
+    return NULL;
+}
+
+static size_t front_query_list(const struct tl_req *req, struct tl_kv *out, size_t max)
+{
+    const struct freq *fr = req->ctx;
+    size_t n = fr->n_params < max ? fr->n_params : max;
+
+    memcpy(out, fr->params, n * sizeof(*out));
+    return n;
+}
+
+static const char *front_peer(const struct tl_req *req, char *buf, size_t cap)
+{
+    const struct fconn *c = req->conn;
+    const void *a = NULL;
+
+    if (c->addr.ss_family == AF_INET)
+        a = &((const struct sockaddr_in *)(const void *)&c->addr)->sin_addr;
+    else if (c->addr.ss_family == AF_INET6)
+        a = &((const struct sockaddr_in6 *)(const void *)&c->addr)->sin6_addr;
+    if (a == NULL || inet_ntop(c->addr.ss_family, a, buf, (socklen_t)cap) == NULL)
+        snprintf(buf, cap, "unknown");
+    return buf;
+}
+
+static const struct tl_req_ops front_req_ops = {
+    .query = front_query,
+    .header = front_header,
+    .query_list = front_query_list,
+    .peer = front_peer,
+    .defer = front_defer,
+};
+
+/* ---- start and stop ---- */
+
+static void thread_release(struct fthread *t)
+{
+    if (t->ep >= 0)
+        close(t->ep);
+    if (t->wake_fd >= 0)
+        close(t->wake_fd);
+    free(t->rbuf);
+    free(t->obuf);
+    tl_arena_free(t->arena);
+    pthread_mutex_destroy(&t->mu);
+}
+
+static bool thread_init(struct tl_front *f, struct fthread *t, char *why, size_t why_len)
+{
+    struct epoll_event ev;
+
+    t->f = f;
+    t->ep = epoll_create1(EPOLL_CLOEXEC);
+    t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    t->rbuf = malloc(READ_MAX);
+    t->arena = tl_arena_new(REQ_ARENA_CAP);
+    if (t->ep < 0 || t->wake_fd < 0 || t->rbuf == NULL || t->arena == NULL ||
+        !out_reserve(t, OUT_FLUSH)) {
+        snprintf(why, why_len, "cannot start the redirect front: %s", strerror(errno));
+        return false;
+    }
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.ptr = &tag_listen;
+    if (epoll_ctl(t->ep, EPOLL_CTL_ADD, f->cfg->listen_fd, &ev) != 0) {
+        snprintf(why, why_len, "cannot watch the listening socket: %s", strerror(errno));
+        return false;
+    }
+    ev.events = EPOLLIN;
+    ev.data.ptr = &tag_wake;
+    if (epoll_ctl(t->ep, EPOLL_CTL_ADD, t->wake_fd, &ev) != 0) {
+        snprintf(why, why_len, "cannot watch the wake-up descriptor: %s", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+struct tl_front *tl_front_start(const struct tl_front_config *cfg, char *why, size_t why_len)
+{
+    struct tl_front *f;
+    unsigned i;
+    int rc;
+
+    pthread_once(&settings_once, settings_init);
+    f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
+    f->cfg = cfg;
+    crypto_shorthash_keygen(f->ip_key);
+    f->n_threads = cfg->threads != 0 ? cfg->threads : 1;
+    f->th = calloc(f->n_threads, sizeof(*f->th));
+    if (f->th == NULL) {
+        free(f);
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
+    for (i = 0; i < f->n_threads; i++) {
+        f->th[i].ep = f->th[i].wake_fd = -1;
+        pthread_mutex_init(&f->th[i].mu, NULL);
+    }
+    for (i = 0; i < f->n_threads; i++)
+        if (!thread_init(f, &f->th[i], why, why_len))
+            goto fail;
+    for (i = 0; i < f->n_threads; i++) {
+        rc = pthread_create(&f->th[i].tid, NULL, thread_main, &f->th[i]);
+        if (rc != 0) {
+            snprintf(why, why_len, "cannot start the redirect front: %s", strerror(rc));
+            goto fail;
+        }
+        f->th[i].started = true;
+    }
+    return f;
+fail:
+    tl_front_free(f);
+    return NULL;
+}
+
+void tl_front_free(struct tl_front *f)
+{
+    unsigned i;
+
+    if (f == NULL)
+        return;
+    atomic_store(&f->stopping, true);
+    for (i = 0; i < f->n_threads; i++) {
+        if (f->th[i].started)
+            pthread_join(f->th[i].tid, NULL);
+        thread_release(&f->th[i]);
+    }
+    free(f->th);
+    free(f);
+}

@@ -1,0 +1,62 @@
+/*
+ * front.h: the redirect front, a small epoll server in front of
+ * libmicrohttpd (DESIGN.md: "llhttp under a small epoll loop ... would serve
+ * GET /{code} alone, with the API staying on MHD").
+ *
+ * The front owns the listening socket and every new connection. It reads
+ * requests with MSG_PEEK and parses them with llhttp; a complete GET or
+ * HEAD of an inline route (the redirect) is answered on the front's own
+ * thread, and only then are its bytes taken off the socket. Anything else
+ * (another route, a body, HTTP/1.0, a header it does not take, a parse
+ * error, a cache miss that needs a worker) leaves the front untouched in
+ * the kernel's buffer: the connection, with the request still unread, is
+ * handed to libmicrohttpd (MHD_add_connection) and stays there. So the
+ * API and every error answer keep exactly one implementation (server.c),
+ * and a browser's redirect connection never meets libmicrohttpd at all.
+ *
+ * Threads: one epoll loop per thread, all waiting on the listening socket
+ * (EPOLLEXCLUSIVE). A deferred answer (--click-durability sync) is parked
+ * on its connection and sent when tl_http_resume reaches the thread
+ * through its eventfd.
+ *
+ * Memory: per thread a 16 KiB read buffer, an output buffer and a request
+ * arena reset after every request; per connection a small struct, plus an
+ * output buffer only while an answer waits (a full socket, or a deferral).
+ */
+#ifndef TL_HTTP_FRONT_H
+#define TL_HTTP_FRONT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "http/http.h"
+
+struct tl_front;
+
+struct tl_front_config {
+    int listen_fd;     /* bound, listening, non-blocking; stays the caller's */
+    unsigned threads;  /* at least 1 */
+    unsigned connection_limit;
+    unsigned per_ip_limit;
+    unsigned timeout_s; /* idle keep-alive connections are closed after it */
+    const struct tl_route *routes;
+    size_t n_routes;
+    void *app;
+    /* Takes over fd (it closes it in any case) with its unread request. */
+    void (*handoff)(void *cls, int fd, const struct sockaddr *addr, socklen_t addr_len);
+    void *handoff_cls;
+};
+
+/* Starts the threads. cfg must outlive the front. NULL with why on failure. */
+struct tl_front *tl_front_start(const struct tl_front_config *cfg, char *why, size_t why_len);
+
+/*
+ * Stops accepting; connections without an answer in progress are closed,
+ * and each answer in progress (a deferral waits for its commit) is sent
+ * before its connection closes; then the threads end and f is freed.
+ * NULL is a no-op.
+ */
+void tl_front_free(struct tl_front *f);
+
+#endif
