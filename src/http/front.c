@@ -82,6 +82,7 @@ struct fconn {
     bool held_close, held_head;
     bool deferred;  /* waiting for tl_http_resume */
     bool defer_ok;  /* set by the resumer, under the thread's mutex */
+    bool dead;      /* closed while deferred: freed when the resume comes */
     bool closing;   /* close once pend is sent */
     bool handoff;   /* hand to MHD once pend is sent */
 };
@@ -297,15 +298,32 @@ static void date_refresh(struct fthread *t)
  * handler; one that could split the header block makes the answer a 500,
  * as libmicrohttpd would refuse it too. Returns false on OOM.
  */
+static void out_uint(struct fthread *t, size_t v)
+{
+    char d[24];
+    size_t n = sizeof(d);
+
+    do {
+        d[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    out_put(t, d + n, sizeof(d) - n);
+}
+
+static void out_str(struct fthread *t, const char *s)
+{
+    out_put(t, s, strlen(s));
+}
+
 static bool render(struct fthread *t, int status, const struct tl_resp_header *hdrs, size_t n_hdrs,
                    const char *ctype, const char *body, size_t body_len, bool head, bool close)
 {
-    char line[96];
     const char *reason = MHD_get_reason_phrase_for((unsigned)status);
     size_t need, i;
-    int n;
 
-    need = 256 + body_len + (ctype != NULL ? strlen(ctype) : 0);
+    if (status < 100 || status > 599)
+        status = 500;
+    need = 256 + body_len + (ctype != NULL ? strlen(ctype) : 0) + (reason != NULL ? strlen(reason) : 0);
     for (i = 0; i < n_hdrs; i++) {
         if (strpbrk(hdrs[i].value, "\r\n") != NULL || strpbrk(hdrs[i].name, "\r\n:") != NULL)
             return render(t, 500, NULL, 0, NULL, NULL, 0, head, close);
@@ -313,26 +331,29 @@ static bool render(struct fthread *t, int status, const struct tl_resp_header *h
     }
     if (!out_reserve(t, need))
         return false;
-    n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\n", status,
-                 reason != NULL && reason[0] != '\0' ? reason : "Unknown");
-    out_put(t, line, (size_t)n);
+    out_put(t, "HTTP/1.1 ", 9);
+    out_uint(t, (size_t)status);
+    out_put(t, " ", 1);
+    out_str(t, reason != NULL && reason[0] != '\0' ? reason : "Unknown");
+    out_put(t, "\r\n", 2);
     for (i = 0; i < n_hdrs; i++) {
-        out_put(t, hdrs[i].name, strlen(hdrs[i].name));
+        out_str(t, hdrs[i].name);
         out_put(t, ": ", 2);
-        out_put(t, hdrs[i].value, strlen(hdrs[i].value));
+        out_str(t, hdrs[i].value);
         out_put(t, "\r\n", 2);
     }
     if (ctype != NULL) {
         out_put(t, "Content-Type: ", 14);
-        out_put(t, ctype, strlen(ctype));
+        out_str(t, ctype);
         out_put(t, "\r\n", 2);
     }
     if (close)
         out_put(t, "Connection: close\r\n", 19);
     date_refresh(t);
-    out_put(t, t->date, strlen(t->date));
-    n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", body_len);
-    out_put(t, line, (size_t)n);
+    out_str(t, t->date);
+    out_put(t, "Content-Length: ", 16);
+    out_uint(t, body_len);
+    out_put(t, "\r\n\r\n", 4);
     if (!head && body_len > 0)
         out_put(t, body, body_len);
     return true;
@@ -396,11 +417,18 @@ static void conn_unlink(struct fconn *c)
     atomic_fetch_sub(&t->f->ip_count[c->ip_slot], 1);
 }
 
-/* Closes and frees c, which must not be deferred. */
+/* Closes and frees c. A deferred c only loses its socket here: the struct
+ * is the deferral token, freed when its resume comes (on_resumed). */
 static void conn_close(struct fconn *c)
 {
+    if (c->fd >= 0)
+        close(c->fd); /* leaves the epoll set with it */
+    c->fd = -1;
+    if (c->deferred) {
+        c->dead = true;
+        return;
+    }
     conn_unlink(c);
-    close(c->fd); /* leaves the epoll set with it */
     free(c->pend);
     free(c->held);
     free(c);
@@ -818,6 +846,10 @@ static void on_resumed(struct fthread *t)
         ok = c->defer_ok;
         pthread_mutex_unlock(&t->mu);
         c->deferred = false;
+        if (c->dead) {
+            conn_close(c);
+            continue;
+        }
         status = c->held_status;
         if (ok) {
             ok = out_reserve(t, c->held_len);
@@ -1012,7 +1044,8 @@ static size_t front_query_list(const struct tl_req *req, struct tl_kv *out, size
     const struct freq *fr = req->ctx;
     size_t n = fr->n_params < max ? fr->n_params : max;
 
-    memcpy(out, fr->params, n * sizeof(*out));
+    if (n > 0)
+        memcpy(out, fr->params, n * sizeof(*out));
     return n;
 }
 

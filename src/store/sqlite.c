@@ -738,13 +738,23 @@ static void st_close(struct tl_store *s)
     free(st);
 }
 
+/* Process-wide SQLite settings, before its first use: no memory statistics
+ * (they take a global mutex around every allocation of every connection;
+ * nothing here reads them). */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum tl_err tl_sqlite_open(const char *path, struct tl_store **out, char *why, size_t why_len)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
     static atomic_uint mem_seq;
     struct sqlite_store *st;
     enum tl_err err;
     char uri[96];
 
+    pthread_once(&configured, sqlite_configure);
     *out = NULL;
     if (why != NULL && why_len > 0)
         why[0] = '\0';

@@ -318,9 +318,11 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
         snprintf(key, sizeof(key), "c/%" PRId64 "/%" PRId64 "/%" PRId64, req->ids[0], req->ids[1],
                  req->ids[2]);
     } else {
-        if (!tl_link_code_valid(req->raw[0]))
+        size_t len = strlen(req->raw[0]);
+
+        if (len >= sizeof(key) || !tl_link_code_valid(req->raw[0]))
             return not_found(resp);
-        snprintf(key, sizeof(key), "%s", req->raw[0]);
+        memcpy(key, req->raw[0], len + 1);
     }
     err = resolve(t, req, regular, key, &tg, &found);
     if (err != TL_OK)
