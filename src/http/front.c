@@ -142,6 +142,22 @@ enum step { STEP_ANSWERED, STEP_INCOMPLETE, STEP_HANDOFF, STEP_FAIL };
 
 static const struct tl_req_ops front_req_ops;
 
+/* Process-wide, for /metrics. */
+static _Atomic uint64_t g_answers, g_handoffs, g_open;
+static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
+
+static void register_metrics(void)
+{
+    tl_metrics_register("tracklink_front_answers_total",
+                        "Requests answered by the redirect front (not libmicrohttpd).",
+                        TL_METRIC_COUNTER, &g_answers);
+    tl_metrics_register("tracklink_front_handoffs_total",
+                        "Connections the redirect front handed to libmicrohttpd.",
+                        TL_METRIC_COUNTER, &g_handoffs);
+    tl_metrics_register("tracklink_front_connections", "Connections held by the redirect front.",
+                        TL_METRIC_GAUGE, &g_open);
+}
+
 /* ---- llhttp callbacks: record spans; refuse what the front does not take ---- */
 
 static int extend(struct span *s, const char *at, size_t len)
@@ -413,6 +429,7 @@ static void conn_unlink(struct fconn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     t->n_conns--;
+    atomic_fetch_sub_explicit(&g_open, 1, memory_order_relaxed);
     atomic_fetch_sub(&t->f->n_conns, 1);
     atomic_fetch_sub(&t->f->ip_count[c->ip_slot], 1);
 }
@@ -447,6 +464,7 @@ static void conn_handoff(struct fconn *c)
     free(c->pend);
     free(c->held);
     free(c);
+    atomic_fetch_add_explicit(&g_handoffs, 1, memory_order_relaxed);
     f->cfg->handoff(f->cfg->handoff_cls, fd, (struct sockaddr *)&addr, len);
 }
 
@@ -733,6 +751,7 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
         t->olen = start;
     } else {
         tl_metrics_request(route_idx, status);
+        atomic_fetch_add_explicit(&g_answers, 1, memory_order_relaxed);
     }
     if (close)
         c->closing = true;
@@ -871,6 +890,7 @@ static void on_resumed(struct fthread *t)
             continue;
         }
         tl_metrics_request(c->held_route, status);
+        atomic_fetch_add_explicit(&g_answers, 1, memory_order_relaxed);
         if (atomic_load(&t->f->stopping))
             c->closing = true;
         if (!send_out(t, c)) {
@@ -934,6 +954,7 @@ static void on_accept(struct fthread *t)
             t->conns->prev = c;
         t->conns = c;
         t->n_conns++;
+        atomic_fetch_add_explicit(&g_open, 1, memory_order_relaxed);
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         ev.data.ptr = c;
         if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -1121,6 +1142,7 @@ struct tl_front *tl_front_start(const struct tl_front_config *cfg, char *why, si
     int rc;
 
     pthread_once(&settings_once, settings_init);
+    pthread_once(&metrics_once, register_metrics);
     f = calloc(1, sizeof(*f));
     if (f == NULL) {
         snprintf(why, why_len, "out of memory");
