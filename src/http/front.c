@@ -134,8 +134,8 @@ struct freq {
     struct fconn *c;
     struct tl_kv *params;
     size_t n_params;
-    struct tl_kv hdrs[HEADERS_MAX];
-    size_t n_hdrs;
+    const struct parse *ps; /* the headers, copied when asked for */
+    struct tl_arena *arena;
 };
 
 enum step { STEP_ANSWERED, STEP_INCOMPLETE, STEP_HANDOFF, STEP_FAIL };
@@ -637,7 +637,7 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
     const struct tl_route *route;
     const char *qmark;
     char *path;
-    size_t path_len, route_idx = 0, i, start;
+    size_t path_len, route_idx = 0, start;
     bool head, close;
     int status;
     enum tl_err err;
@@ -684,18 +684,8 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
         goto out;
     if (qmark != NULL && !parse_query(t->arena, qmark + 1, ps.url.len - path_len - 1, &fr))
         goto out;
-    for (i = 0; i < ps.n_headers; i++) {
-        const struct span *v = &ps.values[i];
-        size_t vl = v->len;
-
-        while (vl > 0 && (v->at[vl - 1] == ' ' || v->at[vl - 1] == '\t'))
-            vl--;
-        fr.hdrs[i].key = tl_arena_strndup(t->arena, ps.names[i].at, ps.names[i].len);
-        fr.hdrs[i].value = tl_arena_strndup(t->arena, v->at != NULL ? v->at : "", vl);
-        if (fr.hdrs[i].key == NULL || fr.hdrs[i].value == NULL)
-            goto out;
-    }
-    fr.n_hdrs = ps.n_headers;
+    fr.ps = &ps;
+    fr.arena = t->arena;
 
     memset(&resp, 0, sizeof(resp));
     tl_problem_init(&prob);
@@ -824,14 +814,21 @@ static void front_resume(struct tl_deferral *d, bool ok)
     struct fthread *t = c->t;
     uint64_t one = 1;
     ssize_t rc;
+    bool first;
 
     pthread_mutex_lock(&t->mu);
     c->defer_ok = ok;
     c->rnext = t->resumed;
     t->resumed = c;
+    first = c->rnext == NULL;
     pthread_mutex_unlock(&t->mu);
-    rc = write(t->wake_fd, &one, sizeof(one));
-    (void)rc; /* a full counter still wakes the thread */
+    /* One wake-up per list: the thread takes the whole list after reading
+     * its eventfd, so a list that was not empty has a wake-up coming (a
+     * batch of sync clicks resumes tens of connections at once). */
+    if (first) {
+        rc = write(t->wake_fd, &one, sizeof(one));
+        (void)rc; /* a full counter still wakes the thread */
+    }
 }
 
 static void *front_defer(struct tl_req *req)
@@ -1006,20 +1003,25 @@ static void *thread_main(void *arg)
     struct fthread *t = arg;
     struct epoll_event evs[EVENTS_MAX];
     time_t now;
-    bool stopping;
+    bool stopping, woken;
     int n, i;
 
     prctl(PR_SET_NAME, "tl-front");
     for (;;) {
         n = epoll_wait(t->ep, evs, EVENTS_MAX, 250);
+        woken = false;
         for (i = 0; i < n; i++) {
             if (evs[i].data.ptr == &tag_listen)
                 on_accept(t);
             else if (evs[i].data.ptr == &tag_wake)
-                on_resumed(t);
+                woken = true;
             else
                 on_event(t, &evs[i]);
         }
+        /* Last: answering a resumed connection may close it, and an event
+         * of this round may still name it. */
+        if (woken)
+            on_resumed(t);
         stopping = atomic_load(&t->f->stopping);
         now = mono_s();
         if (stopping && !t->stop_seen) {
@@ -1052,11 +1054,19 @@ static const char *front_query(const struct tl_req *req, const char *key)
 static const char *front_header(const struct tl_req *req, const char *name)
 {
     const struct freq *fr = req->ctx;
-    size_t i;
+    const struct parse *ps = fr->ps;
+    size_t i, n = strlen(name), vl;
 
-    for (i = 0; i < fr->n_hdrs; i++)
-        if (strcasecmp(fr->hdrs[i].key, name) == 0)
-            return fr->hdrs[i].value;
+    for (i = 0; i < ps->n_headers; i++) {
+        const struct span *v = &ps->values[i];
+
+        if (ps->names[i].len != n || strncasecmp(ps->names[i].at, name, n) != 0)
+            continue;
+        vl = v->len;
+        while (vl > 0 && (v->at[vl - 1] == ' ' || v->at[vl - 1] == '\t'))
+            vl--;
+        return tl_arena_strndup(fr->arena, v->at != NULL ? v->at : "", vl);
+    }
     return NULL;
 }
 

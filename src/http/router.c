@@ -49,7 +49,7 @@ static bool parse_id(const char *s, size_t len, int64_t *out)
     return true;
 }
 
-/* Length of the next segment starting at s (up to '/' or end). */
+/* Length of the next path segment starting at s (up to '/' or end). */
 static size_t seg_len(const char *s, const char *end)
 {
     const char *p = s;
@@ -59,9 +59,19 @@ static size_t seg_len(const char *s, const char *end)
     return (size_t)(p - s);
 }
 
+/* Length of the next pattern segment (up to '/' or the terminating NUL):
+ * patterns are scanned once, without a strlen of each per request. */
+static size_t pat_len(const char *s)
+{
+    const char *p = s;
+
+    while (*p != '\0' && *p != '/')
+        p++;
+    return (size_t)(p - s);
+}
+
 static bool match_one(const char *pattern, const char *path, size_t path_len, struct match *m)
 {
-    const char *pend = pattern + strlen(pattern);
     const char *qend = path + path_len;
     const char *p = pattern, *q = path;
     size_t i = 0, pl, ql;
@@ -75,7 +85,7 @@ static bool match_one(const char *pattern, const char *path, size_t path_len, st
             return false;
         p++;
         q++;
-        pl = seg_len(p, pend);
+        pl = pat_len(p);
         ql = seg_len(q, qend);
         if (pl >= 2 && p[0] == '{' && p[pl - 1] == '}') {
             if (ql == 0 || m->n_params == TL_PATH_PARAMS_MAX)
@@ -93,8 +103,8 @@ static bool match_one(const char *pattern, const char *path, size_t path_len, st
         }
         p += pl;
         q += ql;
-        if (p == pend || q == qend)
-            return p == pend && q == qend;
+        if (*p == '\0' || q == qend)
+            return *p == '\0' && q == qend;
         i++;
     }
 }
