@@ -13,6 +13,7 @@
 #define TL_STORE_SQLITE_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,9 +51,13 @@ struct job {
     job_fn fn;
     void *ctx;
     enum tl_err err;
-    bool done;
     struct job *next;
-    pthread_cond_t cv; /* the waiter's own: a commit wakes exactly its jobs */
+    /* The waiter's own: a commit wakes exactly its jobs, and a woken
+     * waiter takes no lock that the writer or another waiter holds. */
+    sem_t done;
+    /* Jobs of the same batch that this job's waiter wakes once woken (a
+     * binary tree: the writer wakes only the first waiter). */
+    struct job *kids[2];
 };
 
 struct sqlite_store {
