@@ -135,8 +135,7 @@ static enum tl_err decide_rules(struct decide_ctx *x, const struct tl_click_info
     enum tl_err err;
 
     /* With the caller's eyes: another brand's click is not found. */
-    if (click == NULL || (x->key_program != 0 && click->program_id != x->key_program) ||
-        p == NULL)
+    if (click == NULL || (x->key_program != 0 && click->program_id != x->key_program) || p == NULL)
         return click_not_found(x->prob);
     if (x->amount_prob->err != TL_OK) {
         *x->prob = *x->amount_prob;
@@ -217,8 +216,8 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
                               "click_id is required");
     if (in->click_id[0] == '\0' || strlen(in->click_id) > TL_CLICK_ID_MAX)
         return click_not_found(prob);
-    err = TL_STORE(app->store, conversion_record, brand, in->click_id, decide, &x, req->arena,
-                   &out, &created);
+    err = TL_STORE(app->store, conversion_record, brand, in->click_id, decide, &x, req->arena, &out,
+                   &created);
     if (err != TL_OK && err == x.refused)
         return err; /* prob is set */
     if (err == TL_ERR_NOTFOUND)

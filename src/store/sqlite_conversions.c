@@ -8,11 +8,11 @@
  * others read it. conversion_record puts the attribution reads (click,
  * program, campaign: one joined lookup) and the caller's rules in that same
  * job: the writer's page cache is warm, whereas a reader connection's is
- * dropped after every commit. Everything a change implies commits with it, in the same
- * job: the conversion_event, the stats_hourly rollup, and the partner's
- * postback_outbox row with its URL already expanded (API.md: "The URL is
- * expanded when the event is queued"). The outbox is what makes postbacks
- * survive restarts; track/postbacks.c sends it.
+ * dropped after every commit. Everything a change implies commits with it,
+ * in the same job: the conversion_event, the stats_hourly rollup, and the
+ * partner's postback_outbox row with its URL already expanded (API.md: "The
+ * URL is expanded when the event is queued"). The outbox is what makes
+ * postbacks survive restarts; track/postbacks.c sends it.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -383,9 +383,9 @@ struct record_conv_ctx {
 
 /* Fills what SQL_ATTRIBUTION read; *has_program and *has_campaign tell
  * whether those were found. */
-static enum tl_err fill_attribution(sqlite3_stmt *q, struct tl_arena *a,
-                                    struct tl_click_info *k, struct tl_program *p,
-                                    struct tl_campaign *c, bool *has_program, bool *has_campaign)
+static enum tl_err fill_attribution(sqlite3_stmt *q, struct tl_arena *a, struct tl_click_info *k,
+                                    struct tl_program *p, struct tl_campaign *c, bool *has_program,
+                                    bool *has_campaign)
 {
     enum tl_err err;
     int i, status, payout;
@@ -452,8 +452,7 @@ static enum tl_err record_conv_job(struct conn *c, void *arg)
     err = sq_step_row(c, q);
     found = err == TL_OK;
     if (found)
-        err = fill_attribution(q, x->a, &click, &program, &campaign, &has_program,
-                               &has_campaign);
+        err = fill_attribution(q, x->a, &click, &program, &campaign, &has_program, &has_campaign);
     sq_done(q);
     if (err != TL_OK && err != TL_ERR_NOTFOUND)
         return err;

@@ -853,9 +853,9 @@ static void test_conversion_record(void **state)
     /* the owner sees all three; a refusal stores nothing */
     memset(&x, 0, sizeof(x));
     x.answer = TL_ERR_INVALID;
-    assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a,
-                              &out, &created),
-                     TL_ERR_INVALID);
+    assert_int_equal(
+        TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a, &out, &created),
+        TL_ERR_INVALID);
     assert_true(x.click && x.program && x.campaign);
     assert_string_equal(x.k.click_id, "c-1");
     assert_int_equal(x.k.ts_ms, 1700000000000);
@@ -881,9 +881,9 @@ static void test_conversion_record(void **state)
 
     /* accepted: created once, then found */
     memset(&x, 0, sizeof(x));
-    assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a,
-                              &out, &created),
-                     TL_OK);
+    assert_int_equal(
+        TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a, &out, &created),
+        TL_OK);
     assert_true(created);
     assert_int_equal(out.status, TL_CONV_PENDING);
     assert_string_equal(out.order_id, "o-1");
@@ -891,9 +891,9 @@ static void test_conversion_record(void **state)
     assert_int_equal(out.occurred_at, 1700000001000);
     assert_true(out.created_at > 0);
     memset(&x, 0, sizeof(x));
-    assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a,
-                              &out, &created),
-                     TL_OK);
+    assert_int_equal(
+        TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a, &out, &created),
+        TL_OK);
     assert_false(created);
     assert_int_equal(out.id, 1);
 
