@@ -14,6 +14,7 @@
 /* clang-format on */
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,7 @@ static void test_open_urls(void **state)
     snprintf(url, sizeof(url), "sqlite://%s/sub/t.db", dir);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
     assert_string_equal(s->ops->name, "sqlite");
-    assert_int_equal(s->ops->migrations_applied(s), 2); /* 001, 002 */
+    assert_int_equal(s->ops->migrations_applied(s), 3); /* 001 to 003 */
     assert_int_equal(s->ops->ping(s), TL_OK);
     tl_store_close(s);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
@@ -197,7 +198,7 @@ static void test_open_urls(void **state)
 
     /* in memory: readers and the writer share one database */
     assert_int_equal(tl_store_open("sqlite::memory:", &s, why, sizeof(why)), TL_OK);
-    assert_int_equal(s->ops->migrations_applied(s), 2);
+    assert_int_equal(s->ops->migrations_applied(s), 3);
     {
         struct tl_actor who;
         unsigned char h[32];
@@ -215,7 +216,7 @@ static void test_reopen(void **state)
     struct fx *f = *state;
     char why[256];
 
-    assert_int_equal(f->s->ops->migrations_applied(f->s), 2);
+    assert_int_equal(f->s->ops->migrations_applied(f->s), 3);
     tl_store_close(f->s);
     assert_int_equal(tl_store_open(f->url, &f->s, why, sizeof(why)), TL_OK);
     assert_int_equal(f->s->ops->migrations_applied(f->s), 0);
@@ -762,6 +763,33 @@ static void test_tasks(void **state)
     assert_int_equal(TL_STORE(f->s, task_update, &f->brand, &t), TL_ERR_NOTFOUND);
 }
 
+/* Every insert pays for each index of conversion: only the unique key's
+ * is used by a query (003_conversion_indexes.sql). */
+static void test_conversion_indexes(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char path[128];
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                        "tbl_name = 'conversion' ORDER BY name",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        assert_string_equal((const char *)sqlite3_column_text(q, 0),
+                            "sqlite_autoindex_conversion_1");
+        n++;
+    }
+    assert_int_equal(n, 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
 /* conversion_record: what decide sees, and that a refusal stores nothing. */
 struct seen {
     int calls;
@@ -1150,6 +1178,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memberships, setup, teardown),
         cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conversion_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conversion_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena_exhausted, setup, teardown),
