@@ -312,6 +312,16 @@ static enum tl_err insert_or_read(struct conn *c, const struct tl_actor *who,
             err = queue_postback(c, &v, TL_PB_CREATED, now);
         if (err != TL_OK)
             return err;
+        /* What was just inserted, without reading it back. */
+        *out = v;
+        out->click_id = tl_arena_strdup(a, in->click_id);
+        out->order_id = tl_arena_strdup(a, in->order_id);
+        out->event_type = tl_arena_strdup(a, in->event_type);
+        out->currency = tl_arena_strdup(a, in->currency);
+        if (out->click_id == NULL || out->order_id == NULL || out->event_type == NULL ||
+            out->currency == NULL)
+            return TL_ERR_NOMEM;
+        return TL_OK;
     }
     err = sq_prep(c, SQL_CONV_BY_KEY, &q);
     if (err != TL_OK)
