@@ -566,7 +566,9 @@ enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
     /* One semaphore per waiter: a broadcast to all would wake every
      * waiting request at each commit, and a condition variable on st->mu
      * would make each woken waiter queue for the mutex the writer holds.
-     * (glibc allows destroying a semaphore as soon as sem_wait returns.) */
+     * j lives on this stack: glibc's sem_post touches the semaphore with
+     * one atomic operation and then only passes its address to the futex
+     * wake-up, so j may go as soon as sem_wait returns. */
     while (sem_wait(&j.done) != 0)
         ; /* EINTR */
     for (i = 0; i < 2; i++)
