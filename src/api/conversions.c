@@ -12,10 +12,11 @@
  * other fields (422: missing_field, invalid_value, invalid_amount), then
  * the rules: campaign_not_trackable, currency_mismatch (any currency that
  * is not the program's, including a malformed code),
- * outside_referral_window. Then one store job creates the conversion or
- * finds the one with the same (program, event_type, order_id): an
- * identical replay (same amount, currency and click id) answers 200 with
- * it, anything else 409 duplicate_order.
+ * outside_referral_window. Then the conversion is created, or the one
+ * with the same (program, event_type, order_id) is found: an identical
+ * replay (same amount, currency and click id) answers 200 with it,
+ * anything else 409 duplicate_order. The reads, the rules and the insert
+ * are one store job (conversion_record), on the writer's warm cache.
  *
  * A bot-flagged click converts like any other: a person misread as a bot
  * still converts.
@@ -110,23 +111,103 @@ static enum tl_err check_fields(struct conv_input *in, const char *occurred,
     return TL_OK;
 }
 
+/* What decide() needs besides the store's reads, and what it answers. */
+struct decide_ctx {
+    int64_t key_program;
+    struct conv_input *in;
+    const char *occurred;
+    const struct tl_problem *amount_prob;
+    struct tl_problem *prob;
+    enum tl_err refused; /* decide's error, TL_OK when it accepted */
+};
+
+/*
+ * The rules of a new conversion, in the order of the file's comment, on
+ * the click, program and campaign that the store read (tl_conversion_decide_fn:
+ * runs on the store's writer thread). Fills v, or sets x->prob and returns
+ * its error.
+ */
+static enum tl_err decide_rules(struct decide_ctx *x, const struct tl_click_info *click,
+                                const struct tl_program *p, const struct tl_campaign *c,
+                                struct tl_conversion *v)
+{
+    struct conv_input *in = x->in;
+    enum tl_err err;
+
+    /* With the caller's eyes: another brand's click is not found. */
+    if (click == NULL || (x->key_program != 0 && click->program_id != x->key_program) || p == NULL)
+        return click_not_found(x->prob);
+    if (x->amount_prob->err != TL_OK) {
+        *x->prob = *x->amount_prob;
+        return x->amount_prob->err;
+    }
+    err = check_fields(in, x->occurred, x->prob);
+    if (err != TL_OK)
+        return err;
+    if (c == NULL)
+        return click_not_found(x->prob);
+    if (!c->tracking_enabled)
+        return tl_problem_set(x->prob, TL_ERR_INVALID, "campaign_not_trackable", NULL,
+                              "conversion tracking is off for this campaign");
+    if (in->currency == NULL)
+        in->currency = p->currency;
+    if (strcmp(in->currency, p->currency) != 0)
+        return tl_problem_set(x->prob, TL_ERR_INVALID, "currency_mismatch", "currency",
+                              tl_currency_valid(in->currency)
+                                  ? "the program's currency is %s"
+                                  : "currency is not an ISO 4217 code; the program's is %s",
+                              p->currency);
+    if (in->occurred_at == 0)
+        in->occurred_at = tl_time_now_ms();
+    if (!tl_conversion_in_window(click->ts_ms, p->referral_window_days, in->occurred_at))
+        return tl_problem_set(x->prob, TL_ERR_INVALID, "outside_referral_window", "occurred_at",
+                              "the conversion is outside the %d-day referral window of its "
+                              "click",
+                              p->referral_window_days);
+    memset(v, 0, sizeof(*v));
+    v->click_id = click->click_id;
+    v->order_id = in->order_id;
+    v->event_type = in->event_type;
+    v->amount = in->amount;
+    v->currency = p->currency;
+    if (tl_payout_compute(c->payout_type, c->payout_amount, c->payout_rate_bp, in->amount,
+                          &v->payout) != TL_OK)
+        return tl_problem_set(x->prob, TL_ERR_INTERNAL, "internal", NULL,
+                              "the campaign's payout rule is out of range");
+    v->partner_id = click->partner_id;
+    v->campaign_id = click->campaign_id;
+    v->task_id = click->task_id;
+    v->link_id = click->link_id;
+    v->program_id = click->program_id;
+    v->occurred_at = in->occurred_at;
+    return TL_OK;
+}
+
+static enum tl_err decide(void *arg, const struct tl_click_info *click, const struct tl_program *p,
+                          const struct tl_campaign *c, struct tl_conversion *v)
+{
+    struct decide_ctx *x = arg;
+
+    x->refused = decide_rules(x, click, p, c, v);
+    return x->refused;
+}
+
 /*
  * Attributes and stores a conversion for brand (the caller, or the
  * program's brand for GET /postback). key_program is the program of the
  * postback key (0 for a brand's API call): the click must belong to it.
  * amount_prob is the amount's 422, if any: it is answered once the click
- * is known (404 comes first).
+ * is known (404 comes first). The reads and the rules run in the store's
+ * writer job (conversion_record), so that a conversion costs one store
+ * job and no read transaction.
  */
 static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
                           const struct tl_actor *brand, int64_t key_program, struct conv_input *in,
                           const char *occurred, const struct tl_problem *amount_prob)
 {
     struct tl_app *app = req->app;
-    struct tl_actor admin = {0, TL_ACCOUNT_ADMIN};
-    struct tl_click_info click;
-    struct tl_program p;
-    struct tl_campaign c;
-    struct tl_conversion v, out;
+    struct decide_ctx x = {key_program, in, occurred, amount_prob, prob, TL_OK};
+    struct tl_conversion out;
     bool created;
     enum tl_err err;
 
@@ -135,66 +216,10 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
                               "click_id is required");
     if (in->click_id[0] == '\0' || strlen(in->click_id) > TL_CLICK_ID_MAX)
         return click_not_found(prob);
-    err = TL_STORE(app->store, click_get, in->click_id, req->arena, &click);
-    if (err == TL_ERR_NOTFOUND)
-        return click_not_found(prob);
-    if (err != TL_OK)
-        return err;
-    if (key_program != 0 && click.program_id != key_program)
-        return click_not_found(prob);
-    /* With the caller's eyes: another brand's click is not found. */
-    err = TL_STORE(app->store, program_get, brand, click.program_id, req->arena, &p);
-    if (err == TL_ERR_NOTFOUND)
-        return click_not_found(prob);
-    if (err != TL_OK)
-        return err;
-    if (amount_prob->err != TL_OK) {
-        *prob = *amount_prob;
-        return amount_prob->err;
-    }
-    err = check_fields(in, occurred, prob);
-    if (err != TL_OK)
-        return err;
-    err = TL_STORE(app->store, campaign_get, &admin, click.campaign_id, req->arena, &c);
-    if (err == TL_ERR_NOTFOUND)
-        return click_not_found(prob);
-    if (err != TL_OK)
-        return err;
-    if (!c.tracking_enabled)
-        return tl_problem_set(prob, TL_ERR_INVALID, "campaign_not_trackable", NULL,
-                              "conversion tracking is off for this campaign");
-    if (in->currency == NULL)
-        in->currency = p.currency;
-    if (strcmp(in->currency, p.currency) != 0)
-        return tl_problem_set(prob, TL_ERR_INVALID, "currency_mismatch", "currency",
-                              tl_currency_valid(in->currency)
-                                  ? "the program's currency is %s"
-                                  : "currency is not an ISO 4217 code; the program's is %s",
-                              p.currency);
-    if (in->occurred_at == 0)
-        in->occurred_at = tl_time_now_ms();
-    if (!tl_conversion_in_window(click.ts_ms, p.referral_window_days, in->occurred_at))
-        return tl_problem_set(prob, TL_ERR_INVALID, "outside_referral_window", "occurred_at",
-                              "the conversion is outside the %d-day referral window of its "
-                              "click",
-                              p.referral_window_days);
-    memset(&v, 0, sizeof(v));
-    v.click_id = click.click_id;
-    v.order_id = in->order_id;
-    v.event_type = in->event_type;
-    v.amount = in->amount;
-    v.currency = p.currency;
-    if (tl_payout_compute(c.payout_type, c.payout_amount, c.payout_rate_bp, in->amount,
-                          &v.payout) != TL_OK)
-        return tl_problem_set(prob, TL_ERR_INTERNAL, "internal", NULL,
-                              "the campaign's payout rule is out of range");
-    v.partner_id = click.partner_id;
-    v.campaign_id = click.campaign_id;
-    v.task_id = click.task_id;
-    v.link_id = click.link_id;
-    v.program_id = click.program_id;
-    v.occurred_at = in->occurred_at;
-    err = TL_STORE(app->store, conversion_create, brand, &v, req->arena, &out, &created);
+    err = TL_STORE(app->store, conversion_record, brand, in->click_id, decide, &x, req->arena, &out,
+                   &created);
+    if (err != TL_OK && err == x.refused)
+        return err; /* prob is set */
     if (err == TL_ERR_NOTFOUND)
         return click_not_found(prob);
     if (err != TL_OK)
@@ -203,8 +228,8 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
         tl_postbacks_poke(app->postbacks);
         return tl_out_json(resp, 201, conversion_json(&out));
     }
-    if (out.amount != v.amount || strcmp(out.currency, v.currency) != 0 ||
-        strcmp(out.click_id, v.click_id) != 0)
+    if (out.amount != in->amount || strcmp(out.currency, in->currency) != 0 ||
+        strcmp(out.click_id, in->click_id) != 0)
         return tl_problem_set(prob, TL_ERR_CONFLICT, "duplicate_order", "order_id",
                               "conversion %" PRId64 " already has this order_id and event_type "
                               "with a different amount, currency or click",

@@ -248,7 +248,7 @@ struct tl_click {
 #define TL_CLICK_ID_MAX 64    /* longer click ids cannot exist */
 #define TL_REASON_MAX 1000    /* reasons of status changes, in bytes */
 
-/* A stored click as attribution needs it (store click_get). */
+/* A stored click as attribution needs it (store conversion_record). */
 struct tl_click_info {
     const char *click_id;
     int64_t ts_ms;

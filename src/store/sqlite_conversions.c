@@ -5,11 +5,14 @@
  * A conversion is unique on (program, event_type, order_id). Creation is
  * one writer job: INSERT ... ON CONFLICT DO NOTHING, then a read of that
  * key, so that concurrent identical requests make exactly one row and the
- * others read it. Everything a change implies commits with it, in the same
- * job: the conversion_event, the stats_hourly rollup, and the partner's
- * postback_outbox row with its URL already expanded (API.md: "The URL is
- * expanded when the event is queued"). The outbox is what makes postbacks
- * survive restarts; track/postbacks.c sends it.
+ * others read it. conversion_record puts the attribution reads (click,
+ * program, campaign: one joined lookup) and the caller's rules in that same
+ * job: the writer's page cache is warm, whereas a reader connection's is
+ * dropped after every commit. Everything a change implies commits with it,
+ * in the same job: the conversion_event, the stats_hourly rollup, and the
+ * partner's postback_outbox row with its URL already expanded (API.md: "The
+ * URL is expanded when the event is queued"). The outbox is what makes
+ * postbacks survive restarts; track/postbacks.c sends it.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -89,45 +92,7 @@ static enum tl_err fill_conv(struct conn *c, sqlite3_stmt *s, const struct tl_ac
 }
 
 /* ------------------------------------------------------------------ */
-/* clicks and programs, for attribution */
-
-static const char SQL_CLICK_GET[] =
-    "SELECT click_id, ts_ms, link_id, partner_id, task_id, campaign_id, program_id, sub_id1, "
-    "sub_id2, sub_id3, shared_id, bot FROM click WHERE click_id = ?1";
-
-enum tl_err sq_click_get(struct tl_store *s, const char *click_id, struct tl_arena *a,
-                         struct tl_click_info *out)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-    int i;
-
-    memset(out, 0, sizeof(*out));
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_CLICK_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_str(q, 1, click_id);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = sq_col_str(q, 0, a, &out->click_id);
-    for (i = 0; i < 4 && err == TL_OK; i++)
-        err = sq_col_str(q, 7 + i, a, &out->sub[i]);
-    if (err == TL_OK) {
-        out->ts_ms = sqlite3_column_int64(q, 1);
-        out->link_id = sqlite3_column_int64(q, 2);
-        out->partner_id = sqlite3_column_int64(q, 3);
-        out->task_id = sqlite3_column_int64(q, 4);
-        out->campaign_id = sqlite3_column_int64(q, 5);
-        out->program_id = sqlite3_column_int64(q, 6);
-        out->bot = sqlite3_column_int(q, 11) != 0;
-    }
-    sq_done(q);
-    return err;
-}
+/* programs by postback key */
 
 static const char SQL_PROGRAM_BY_KEY[] =
     "SELECT " PROGRAM_COLS_P " FROM program p WHERE p.postback_key = ?1";
@@ -301,24 +266,18 @@ static const char SQL_CONV_BY_KEY[] =
     "SELECT " CONV_COLS " FROM conversion v WHERE v.program_id = ?1 AND v.event_type = ?2 AND "
     "v.order_id = ?3";
 
-struct create_ctx {
-    const struct tl_actor *who;
-    const struct tl_conversion *in;
-    struct tl_arena *a;
-    struct tl_conversion *out;
-    bool created;
-};
-
-static enum tl_err create_job(struct conn *c, void *arg)
+/* Inserts in (created: *created) or reads the conversion with its key;
+ * *out is the stored one either way (strings in a). */
+static enum tl_err insert_or_read(struct conn *c, const struct tl_actor *who,
+                                  const struct tl_conversion *in, struct tl_arena *a,
+                                  struct tl_conversion *out, bool *created)
 {
-    struct create_ctx *x = arg;
-    const struct tl_conversion *in = x->in;
     struct tl_conversion v;
     sqlite3_stmt *q;
     int64_t now = tl_time_now_ms();
     enum tl_err err;
 
-    x->created = false;
+    *created = false;
     err = sq_prep(c, SQL_CONV_INSERT, &q);
     if (err != TL_OK)
         return err;
@@ -340,19 +299,29 @@ static enum tl_err create_job(struct conn *c, void *arg)
     if (err != TL_OK)
         return err;
     if (sqlite3_changes(c->db) > 0) {
-        x->created = true;
+        *created = true;
         v = *in;
         v.id = sqlite3_last_insert_rowid(c->db);
         v.status = TL_CONV_PENDING;
         v.occurred_at = in->occurred_at != 0 ? in->occurred_at : now;
         v.created_at = v.updated_at = now;
-        err = add_event(c, v.id, -1, TL_CONV_PENDING, NULL, x->who->account_id, now);
+        err = add_event(c, v.id, -1, TL_CONV_PENDING, NULL, who->account_id, now);
         if (err == TL_OK)
             err = add_rollup(c, &v, 1);
         if (err == TL_OK)
             err = queue_postback(c, &v, TL_PB_CREATED, now);
         if (err != TL_OK)
             return err;
+        /* What was just inserted, without reading it back. */
+        *out = v;
+        out->click_id = tl_arena_strdup(a, in->click_id);
+        out->order_id = tl_arena_strdup(a, in->order_id);
+        out->event_type = tl_arena_strdup(a, in->event_type);
+        out->currency = tl_arena_strdup(a, in->currency);
+        if (out->click_id == NULL || out->order_id == NULL || out->event_type == NULL ||
+            out->currency == NULL)
+            return TL_ERR_NOMEM;
+        return TL_OK;
     }
     err = sq_prep(c, SQL_CONV_BY_KEY, &q);
     if (err != TL_OK)
@@ -362,9 +331,24 @@ static enum tl_err create_job(struct conn *c, void *arg)
     sq_bind_str(q, 3, in->order_id);
     err = sq_step_row(c, q);
     if (err == TL_OK)
-        err = fill_conv(c, q, x->who, x->a, x->out);
+        err = fill_conv(c, q, who, a, out);
     sq_done(q);
     return err;
+}
+
+struct create_ctx {
+    const struct tl_actor *who;
+    const struct tl_conversion *in;
+    struct tl_arena *a;
+    struct tl_conversion *out;
+    bool created;
+};
+
+static enum tl_err create_job(struct conn *c, void *arg)
+{
+    struct create_ctx *x = arg;
+
+    return insert_or_read(c, x->who, x->in, x->a, x->out, &x->created);
 }
 
 enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
@@ -378,6 +362,130 @@ enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
     if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
     err = sq_run_job((struct sqlite_store *)s, create_job, &x);
+    *created = err == TL_OK && x.created;
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* record: attribution and creation in one job */
+
+/* The click, its program when who sees it (p.id NULL otherwise) and its
+ * campaign (c.id NULL when gone): one lookup in each B-tree, on the
+ * writer's warm pages. ?1 click id, ?2 kind, ?3 account (VIS_PROGRAM). */
+static const char SQL_ATTRIBUTION[] =
+    "SELECT k.click_id, k.ts_ms, k.link_id, k.partner_id, k.task_id, k.campaign_id, "
+    "k.program_id, k.sub_id1, k.sub_id2, k.sub_id3, k.shared_id, k.bot, "
+    "p.id, p.brand_id, p.referral_window_days, p.currency, "
+    "c.id, c.program_id, c.brand_id, c.status, c.tracking_enabled, c.payout_type, "
+    "c.payout_amount, c.payout_rate_bp "
+    "FROM click k LEFT JOIN program p ON p.id = k.program_id AND " VIS_PROGRAM " "
+    "LEFT JOIN campaign c ON c.id = k.campaign_id WHERE k.click_id = ?1";
+
+struct record_conv_ctx {
+    const struct tl_actor *who;
+    const char *click_id;
+    tl_conversion_decide_fn decide;
+    void *decide_ctx;
+    struct tl_arena *a;
+    struct tl_conversion *out;
+    bool created;
+};
+
+/* Fills what SQL_ATTRIBUTION read; *has_program and *has_campaign tell
+ * whether those were found. */
+static enum tl_err fill_attribution(sqlite3_stmt *q, struct tl_arena *a, struct tl_click_info *k,
+                                    struct tl_program *p, struct tl_campaign *c, bool *has_program,
+                                    bool *has_campaign)
+{
+    enum tl_err err;
+    int i, status, payout;
+
+    memset(k, 0, sizeof(*k));
+    memset(p, 0, sizeof(*p));
+    memset(c, 0, sizeof(*c));
+    if ((err = sq_col_str(q, 0, a, &k->click_id)) != TL_OK)
+        return err;
+    for (i = 0; i < 4; i++)
+        if ((err = sq_col_str(q, 7 + i, a, &k->sub[i])) != TL_OK)
+            return err;
+    k->ts_ms = sqlite3_column_int64(q, 1);
+    k->link_id = sqlite3_column_int64(q, 2);
+    k->partner_id = sqlite3_column_int64(q, 3);
+    k->task_id = sqlite3_column_int64(q, 4);
+    k->campaign_id = sqlite3_column_int64(q, 5);
+    k->program_id = sqlite3_column_int64(q, 6);
+    k->bot = sqlite3_column_int(q, 11) != 0;
+    *has_program = sqlite3_column_type(q, 12) != SQLITE_NULL;
+    if (*has_program) {
+        p->id = sqlite3_column_int64(q, 12);
+        p->brand_id = sqlite3_column_int64(q, 13);
+        p->referral_window_days = sqlite3_column_int(q, 14);
+        if ((err = sq_col_str(q, 15, a, &p->currency)) != TL_OK)
+            return err;
+    }
+    *has_campaign = sqlite3_column_type(q, 16) != SQLITE_NULL;
+    if (*has_campaign) {
+        c->id = sqlite3_column_int64(q, 16);
+        c->program_id = sqlite3_column_int64(q, 17);
+        c->brand_id = sqlite3_column_int64(q, 18);
+        status = tl_campaign_status_parse((const char *)sqlite3_column_text(q, 19));
+        c->tracking_enabled = sqlite3_column_int(q, 20) != 0;
+        payout = tl_payout_type_parse((const char *)sqlite3_column_text(q, 21));
+        if (status < 0 || payout < 0)
+            return TL_ERR_IO;
+        c->status = (enum tl_campaign_status)status;
+        c->payout_type = (enum tl_payout_type)payout;
+        c->payout_amount = sqlite3_column_int64(q, 22);
+        c->payout_rate_bp = sqlite3_column_int(q, 23);
+    }
+    return TL_OK;
+}
+
+static enum tl_err record_conv_job(struct conn *c, void *arg)
+{
+    struct record_conv_ctx *x = arg;
+    struct tl_click_info click;
+    struct tl_program program;
+    struct tl_campaign campaign;
+    struct tl_conversion in;
+    sqlite3_stmt *q;
+    bool found, has_program = false, has_campaign = false;
+    enum tl_err err;
+
+    x->created = false;
+    err = sq_prep(c, SQL_ATTRIBUTION, &q);
+    if (err != TL_OK)
+        return err;
+    sq_bind_str(q, 1, x->click_id);
+    sqlite3_bind_int(q, 2, (int)x->who->kind);
+    sqlite3_bind_int64(q, 3, x->who->account_id);
+    err = sq_step_row(c, q);
+    found = err == TL_OK;
+    if (found)
+        err = fill_attribution(q, x->a, &click, &program, &campaign, &has_program, &has_campaign);
+    sq_done(q);
+    if (err != TL_OK && err != TL_ERR_NOTFOUND)
+        return err;
+    memset(&in, 0, sizeof(in));
+    err = x->decide(x->decide_ctx, found ? &click : NULL, has_program ? &program : NULL,
+                    has_campaign ? &campaign : NULL, &in);
+    if (err != TL_OK)
+        return err;
+    return insert_or_read(c, x->who, &in, x->a, x->out, &x->created);
+}
+
+enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
+                                 const char *click_id, tl_conversion_decide_fn decide, void *ctx,
+                                 struct tl_arena *a, struct tl_conversion *out, bool *created)
+{
+    struct record_conv_ctx x = {who, click_id, decide, ctx, a, out, false};
+    enum tl_err err;
+
+    *created = false;
+    memset(out, 0, sizeof(*out));
+    if (!sq_actor_writes(who))
+        return TL_ERR_NOTFOUND;
+    err = sq_run_job((struct sqlite_store *)s, record_conv_job, &x);
     *created = err == TL_OK && x.created;
     return err;
 }

@@ -13,6 +13,7 @@
 #define TL_STORE_SQLITE_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,9 +51,13 @@ struct job {
     job_fn fn;
     void *ctx;
     enum tl_err err;
-    bool done;
     struct job *next;
-    pthread_cond_t cv; /* the waiter's own: a commit wakes exactly its jobs */
+    /* The waiter's own: a commit wakes exactly its jobs, and a woken
+     * waiter takes no lock that the writer or another waiter holds. */
+    sem_t done;
+    /* Jobs of the same batch that this job's waiter wakes once woken (a
+     * binary tree: the writer wakes only the first waiter). */
+    struct job *kids[2];
 };
 
 struct sqlite_store {
@@ -186,13 +191,14 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
                       struct tl_report_row **rows, size_t *n);
 
 /* sqlite_conversions.c: conversions and partner postbacks. */
-enum tl_err sq_click_get(struct tl_store *s, const char *click_id, struct tl_arena *a,
-                         struct tl_click_info *out);
 enum tl_err sq_program_by_postback_key(struct tl_store *s, const char *key, struct tl_arena *a,
                                        struct tl_program *out);
 enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
                                  const struct tl_conversion *in, struct tl_arena *a,
                                  struct tl_conversion *out, bool *created);
+enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
+                                 const char *click_id, tl_conversion_decide_fn decide, void *ctx,
+                                 struct tl_arena *a, struct tl_conversion *out, bool *created);
 enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                               struct tl_arena *a, struct tl_conversion *out);
 enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,

@@ -80,6 +80,22 @@ struct tl_report_row {
     int64_t payout;
 };
 
+/*
+ * Decides a new conversion from what its click names (conversion_record):
+ * click is NULL when no click has the id, program NULL when the click's
+ * program is not visible to the caller, campaign NULL when the click's
+ * campaign is gone. program carries only id, brand_id,
+ * referral_window_days and currency; campaign only id, program_id,
+ * brand_id, status, tracking_enabled and the payout rule (the other fields
+ * are zero). Returns TL_OK with *out filled as conversion_create's input,
+ * or an error to store nothing. It runs on the store's writer thread,
+ * inside its transaction: it must not call the store, and should be quick.
+ */
+typedef enum tl_err (*tl_conversion_decide_fn)(void *ctx, const struct tl_click_info *click,
+                                               const struct tl_program *program,
+                                               const struct tl_campaign *campaign,
+                                               struct tl_conversion *out);
+
 struct tl_store_ops {
     const char *name;
     void (*close)(struct tl_store *s);
@@ -226,10 +242,6 @@ struct tl_store_ops {
 
     /* ---- conversions and partner postbacks (issue 5) ---- */
 
-    /* A stored click by its click_id, with no actor (the caller checks
-     * that the click's program is the caller's). TL_ERR_NOTFOUND. */
-    enum tl_err (*click_get)(struct tl_store *s, const char *click_id, struct tl_arena *a,
-                             struct tl_click_info *out);
     /* The program whose postback key is key (GET /postback). TL_ERR_NOTFOUND. */
     enum tl_err (*program_by_postback_key)(struct tl_store *s, const char *key,
                                            struct tl_arena *a, struct tl_program *out);
@@ -246,6 +258,18 @@ struct tl_store_ops {
     enum tl_err (*conversion_create)(struct tl_store *s, const struct tl_actor *who,
                                      const struct tl_conversion *in, struct tl_arena *a,
                                      struct tl_conversion *out, bool *created);
+    /* Attribution and creation in one writer job: reads the click
+     * click_id, its program (as who sees it) and its campaign, calls
+     * decide(ctx, ...) with them, and when it returns TL_OK does what
+     * conversion_create does with the conversion it filled (whose strings
+     * must outlive the call). The reads see the state the insert commits
+     * in, and cost no read transaction of their own. Returns decide's error
+     * when it refuses (nothing is stored). Strings of *out and of the
+     * structs decide sees are in a. */
+    enum tl_err (*conversion_record)(struct tl_store *s, const struct tl_actor *who,
+                                     const char *click_id, tl_conversion_decide_fn decide,
+                                     void *ctx, struct tl_arena *a, struct tl_conversion *out,
+                                     bool *created);
     /* Brands see the conversions of their programs, partners their own. */
     enum tl_err (*conversion_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                   struct tl_arena *a, struct tl_conversion *out);

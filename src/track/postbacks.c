@@ -264,7 +264,11 @@ void tl_postbacks_poke(struct tl_postbacks *p)
 {
     if (p == NULL)
         return;
-    atomic_store(&p->poked, true);
+    /* One wake-up per poke still pending: the sender polls every
+     * POKE_MIN_MS while poked is set, so later pokes need not wake it (the
+     * wake-up is a write to a socket, paid per conversion otherwise). */
+    if (atomic_exchange(&p->poked, true))
+        return;
     curl_multi_wakeup(p->multi);
 }
 

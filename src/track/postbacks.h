@@ -48,8 +48,9 @@ struct tl_postbacks;
 struct tl_postbacks *tl_postbacks_start(const struct tl_postbacks_config *cfg, char *why,
                                         size_t why_len);
 
-/* Wakes the sender to look at the outbox now (call after a commit that
- * queued a delivery). Any thread; NULL is a no-op. */
+/* Wakes the sender to look at the outbox now, or within 20 ms when it was
+ * already poked (call after a commit that queued a delivery; cheap when
+ * called often). Any thread; NULL is a no-op. */
 void tl_postbacks_poke(struct tl_postbacks *p);
 
 /* Stops the sender and frees it. Transfers in flight are abandoned: their

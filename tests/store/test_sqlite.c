@@ -14,6 +14,7 @@
 /* clang-format on */
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,7 @@ static void test_open_urls(void **state)
     snprintf(url, sizeof(url), "sqlite://%s/sub/t.db", dir);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
     assert_string_equal(s->ops->name, "sqlite");
-    assert_int_equal(s->ops->migrations_applied(s), 2); /* 001, 002 */
+    assert_int_equal(s->ops->migrations_applied(s), 3); /* 001 to 003 */
     assert_int_equal(s->ops->ping(s), TL_OK);
     tl_store_close(s);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
@@ -197,7 +198,7 @@ static void test_open_urls(void **state)
 
     /* in memory: readers and the writer share one database */
     assert_int_equal(tl_store_open("sqlite::memory:", &s, why, sizeof(why)), TL_OK);
-    assert_int_equal(s->ops->migrations_applied(s), 2);
+    assert_int_equal(s->ops->migrations_applied(s), 3);
     {
         struct tl_actor who;
         unsigned char h[32];
@@ -215,7 +216,7 @@ static void test_reopen(void **state)
     struct fx *f = *state;
     char why[256];
 
-    assert_int_equal(f->s->ops->migrations_applied(f->s), 2);
+    assert_int_equal(f->s->ops->migrations_applied(f->s), 3);
     tl_store_close(f->s);
     assert_int_equal(tl_store_open(f->url, &f->s, why, sizeof(why)), TL_OK);
     assert_int_equal(f->s->ops->migrations_applied(f->s), 0);
@@ -762,6 +763,176 @@ static void test_tasks(void **state)
     assert_int_equal(TL_STORE(f->s, task_update, &f->brand, &t), TL_ERR_NOTFOUND);
 }
 
+/* Every insert pays for each index of conversion: only the unique key's
+ * is used by a query (003_conversion_indexes.sql). */
+static void test_conversion_indexes(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char path[128];
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                        "tbl_name = 'conversion' ORDER BY name",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        assert_string_equal((const char *)sqlite3_column_text(q, 0),
+                            "sqlite_autoindex_conversion_1");
+        n++;
+    }
+    assert_int_equal(n, 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+/* conversion_record: what decide sees, and that a refusal stores nothing. */
+struct seen {
+    int calls;
+    bool click, program, campaign;
+    struct tl_click_info k;
+    struct tl_program p;
+    struct tl_campaign c;
+    enum tl_err answer; /* what decide returns */
+};
+
+static enum tl_err decide_probe(void *ctx, const struct tl_click_info *click,
+                                const struct tl_program *program,
+                                const struct tl_campaign *campaign, struct tl_conversion *out)
+{
+    struct seen *x = ctx;
+
+    x->calls++;
+    x->click = click != NULL;
+    x->program = program != NULL;
+    x->campaign = campaign != NULL;
+    if (click != NULL)
+        x->k = *click;
+    if (program != NULL)
+        x->p = *program;
+    if (campaign != NULL)
+        x->c = *campaign;
+    if (x->answer != TL_OK)
+        return x->answer;
+    memset(out, 0, sizeof(*out));
+    out->click_id = click->click_id;
+    out->order_id = "o-1";
+    out->event_type = "sale";
+    out->amount = 1000;
+    out->currency = program->currency;
+    out->payout = campaign->payout_amount;
+    out->partner_id = click->partner_id;
+    out->campaign_id = click->campaign_id;
+    out->task_id = click->task_id;
+    out->link_id = click->link_id;
+    out->program_id = click->program_id;
+    out->occurred_at = click->ts_ms + 1000;
+    return TL_OK;
+}
+
+static void test_conversion_record(void **state)
+{
+    struct fx *f = *state;
+    struct tl_click k;
+    struct tl_conversion out;
+    struct seen x;
+    bool created;
+    int64_t pid, cid;
+
+    pid = mk_program(f, &f->brand, "Main", "k1");
+    cid = mk_campaign(f, pid, "C1");
+    memset(&k, 0, sizeof(k));
+    snprintf(k.click_id, sizeof(k.click_id), "c-1");
+    k.ts_ms = 1700000000000;
+    k.partner_id = f->partner.account_id;
+    k.task_id = 7;
+    k.campaign_id = cid;
+    k.program_id = pid;
+    snprintf(k.currency, sizeof(k.currency), "USD");
+    snprintf(k.sub[0], sizeof(k.sub[0]), "s1");
+    assert_int_equal(TL_STORE(f->s, click_batch, &k, 1), TL_OK);
+
+    /* no such click */
+    memset(&x, 0, sizeof(x));
+    x.answer = TL_ERR_NOTFOUND;
+    assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand, "nope", decide_probe, &x, f->a,
+                              &out, &created),
+                     TL_ERR_NOTFOUND);
+    assert_int_equal(x.calls, 1);
+    assert_false(x.click);
+    assert_false(x.program);
+    assert_false(x.campaign);
+    assert_false(created);
+
+    /* another brand's click: its program is not visible */
+    memset(&x, 0, sizeof(x));
+    x.answer = TL_ERR_NOTFOUND;
+    assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand2, "c-1", decide_probe, &x, f->a,
+                              &out, &created),
+                     TL_ERR_NOTFOUND);
+    assert_true(x.click);
+    assert_false(x.program);
+    assert_true(x.campaign);
+
+    /* the owner sees all three; a refusal stores nothing */
+    memset(&x, 0, sizeof(x));
+    x.answer = TL_ERR_INVALID;
+    assert_int_equal(
+        TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a, &out, &created),
+        TL_ERR_INVALID);
+    assert_true(x.click && x.program && x.campaign);
+    assert_string_equal(x.k.click_id, "c-1");
+    assert_int_equal(x.k.ts_ms, 1700000000000);
+    assert_int_equal(x.k.partner_id, f->partner.account_id);
+    assert_int_equal(x.k.task_id, 7);
+    assert_int_equal(x.k.campaign_id, cid);
+    assert_int_equal(x.k.program_id, pid);
+    assert_int_equal(x.k.link_id, 0);
+    assert_string_equal(x.k.sub[0], "s1");
+    assert_null(x.k.sub[1]);
+    assert_int_equal(x.p.id, pid);
+    assert_int_equal(x.p.brand_id, f->brand.account_id);
+    assert_int_equal(x.p.referral_window_days, 30);
+    assert_string_equal(x.p.currency, "USD");
+    assert_int_equal(x.c.id, cid);
+    assert_int_equal(x.c.program_id, pid);
+    assert_int_equal(x.c.brand_id, f->brand.account_id);
+    assert_int_equal(x.c.status, TL_CAMPAIGN_ACTIVE);
+    assert_true(x.c.tracking_enabled);
+    assert_int_equal(x.c.payout_type, TL_PAYOUT_FIXED);
+    assert_int_equal(x.c.payout_amount, 500);
+    assert_int_equal(TL_STORE(f->s, conversion_get, &f->brand, 1, f->a, &out), TL_ERR_NOTFOUND);
+
+    /* accepted: created once, then found */
+    memset(&x, 0, sizeof(x));
+    assert_int_equal(
+        TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a, &out, &created),
+        TL_OK);
+    assert_true(created);
+    assert_int_equal(out.status, TL_CONV_PENDING);
+    assert_string_equal(out.order_id, "o-1");
+    assert_int_equal(out.payout, 500);
+    assert_int_equal(out.occurred_at, 1700000001000);
+    assert_true(out.created_at > 0);
+    memset(&x, 0, sizeof(x));
+    assert_int_equal(
+        TL_STORE(f->s, conversion_record, &f->brand, "c-1", decide_probe, &x, f->a, &out, &created),
+        TL_OK);
+    assert_false(created);
+    assert_int_equal(out.id, 1);
+
+    /* partners do not record conversions */
+    memset(&x, 0, sizeof(x));
+    assert_int_equal(TL_STORE(f->s, conversion_record, &f->partner, "c-1", decide_probe, &x, f->a,
+                              &out, &created),
+                     TL_ERR_NOTFOUND);
+    assert_int_equal(x.calls, 0);
+}
+
 static void test_paging(void **state)
 {
     struct fx *f = *state;
@@ -1007,6 +1178,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memberships, setup, teardown),
         cmocka_unit_test_setup_teardown(test_campaigns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conversion_indexes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conversion_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena_exhausted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_isolation, setup, teardown),
