@@ -71,14 +71,15 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/api/v1/reports", BOTH, tl_api_reports, "reports", 0},
 
     /* conversions; GET /postback authenticates by the program's postback key itself */
-    {TL_POST, "/api/v1/conversions", BRAND, tl_api_conversions_create, "conversions.create", 0},
+    {TL_POST, "/api/v1/conversions", BRAND, tl_api_conversions_create, "conversions.create",
+     TL_ROUTE_DIRECT},
     {TL_GET, "/api/v1/conversions", BOTH, tl_api_conversions_list, "conversions.list", 0},
     {TL_GET, "/api/v1/conversions/{id}", BOTH, tl_api_conversions_get, "conversions.get", 0},
     {TL_PATCH, "/api/v1/conversions/{id}", BRAND, tl_api_conversions_patch,
      "conversions.patch", 0},
     {TL_GET, "/api/v1/conversions/{id}/history", BOTH, tl_api_conversions_history,
      "conversions.history", 0},
-    {TL_GET, "/postback", TL_AUTH_NONE, tl_api_postback, "postback", 0},
+    {TL_GET, "/postback", TL_AUTH_NONE, tl_api_postback, "postback", TL_ROUTE_DIRECT},
 
     /* partner postbacks */
     {TL_PUT, "/api/v1/me/postback", PARTNER, tl_api_me_postback_put, "me.postback.put", 0},

@@ -105,6 +105,12 @@ typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
 /* Run on the libmicrohttpd thread first (the redirect). Inline routes skip
  * authentication: they must be TL_AUTH_NONE. */
 #define TL_ROUTE_INLINE 1u
+/* Run on the libmicrohttpd thread that read the request, which may block:
+ * for short handlers whose only wait is a commit (recording a conversion).
+ * The hop to an API worker and back costs such a request more than its
+ * work. libmicrohttpd's threads serve the API only (redirects have the
+ * front, http/front.h), and there are as many of them as API workers. */
+#define TL_ROUTE_DIRECT 2u
 
 struct tl_route {
     unsigned methods;   /* mask of enum tl_method */

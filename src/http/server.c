@@ -636,6 +636,11 @@ static enum MHD_Result final_call(struct ctx *c)
         }
         json_decref(resp.json);
     }
+    if (c->srv->cfg->routes[c->route].flags & TL_ROUTE_DIRECT) {
+        c->req.may_block = true;
+        run_request(c);
+        return answer(c);
+    }
     if (!dispatch(c)) {
         set_error(c, TL_ERR_BUSY, "unavailable", "the server is shutting down", NULL, NULL, true);
         return answer(c);
@@ -992,7 +997,7 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_log,
         NULL, /* first, or MHD logs by itself */
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_LIMIT,
         cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
