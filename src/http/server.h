@@ -1,6 +1,8 @@
 /*
- * server.h: the HTTP server (libmicrohttpd, internal epoll thread pool) and
- * the pool of API worker threads that run blocking handlers.
+ * server.h: the HTTP server: the redirect front (http/front.h) on the
+ * listening socket, libmicrohttpd (internal epoll thread pool) for every
+ * connection the front hands over, and the pool of API worker threads that
+ * run blocking handlers.
  *
  * Request flow: limits (body cap from Content-Length → 413, request
  * smuggling shapes → 400) → route (unknown → 404, wrong method → 405) →
@@ -22,8 +24,8 @@ struct tl_server;
 
 struct tl_server_config {
     const char *listen;        /* "127.0.0.1:8080"; "[::1]:8080" for IPv6 */
-    unsigned threads;          /* libmicrohttpd pool; 0: one per core */
-    unsigned workers;          /* API worker threads; 0: default (32) */
+    unsigned threads;          /* redirect front threads; 0: one per core */
+    unsigned workers;          /* API workers and libmicrohttpd's pool; 0: default (32) */
     unsigned connection_limit; /* 0: default (4096) */
     unsigned per_ip_limit;     /* 0: default (256) */
     unsigned timeout_s;        /* idle connection timeout; 0: default (30) */
