@@ -1,6 +1,8 @@
 /*
  * server.c: the HTTP server on libmicrohttpd (see server.h), and the pool
- * of API worker threads that runs handlers off the MHD threads.
+ * of API worker threads that runs handlers off the MHD threads. The
+ * listening socket is the front's (http/front.c): MHD has none, and gets
+ * every connection the front does not answer itself (MHD_add_connection).
  *
  * One request's life (the access handler is called several times):
  * 1. First call: create the request context (struct ctx, in its own
@@ -12,8 +14,10 @@
  * 2. Upload calls: the body is copied into a buffer capped at TL_BODY_MAX;
  *    past the cap (chunked bodies) the rest is read and dropped, and the
  *    answer is 413.
- * 3. Final call: 404/405/413 and GET /metrics are answered inline. Anything
- *    else is handed to a worker: the connection is suspended, the worker
+ * 3. Final call: 404/405/413 and GET /metrics are answered inline, inline
+ *    routes (a redirect) run inline, and TL_ROUTE_DIRECT routes run here,
+ *    on this MHD thread, blocking it. Anything else is handed to a worker:
+ *    the connection is suspended, the worker
  *    authenticates (401), checks the caller's kind (403), runs the handler,
  *    builds the MHD response and resumes the connection; MHD then calls
  *    the access handler once more and the response is queued there.
