@@ -85,6 +85,7 @@ struct fconn {
     bool dead;      /* closed while deferred: freed when the resume comes */
     bool closing;   /* close once pend is sent */
     bool handoff;   /* hand to MHD once pend is sent */
+    bool peer_done; /* the peer shut its side: close once all it sent is answered */
 };
 
 struct fthread {
@@ -789,6 +790,8 @@ static void on_input(struct fthread *t, struct fconn *c)
         }
         if (step == STEP_HANDOFF || (step == STEP_INCOMPLETE && off == 0 && n == READ_MAX))
             c->handoff = true; /* not ours, or too large for us */
+        else if (c->peer_done && off == (size_t)n)
+            c->closing = true; /* everything it sent is answered, and it sends no more */
         if (off > 0 && recv(c->fd, NULL, off, MSG_TRUNC) != (ssize_t)off) {
             t->olen = 0;
             conn_close(c);
@@ -984,6 +987,8 @@ static void on_event(struct fthread *t, struct epoll_event *ev)
 {
     struct fconn *c = ev->data.ptr;
 
+    if (ev->events & EPOLLRDHUP)
+        c->peer_done = true;
     if (c->deferred)
         return; /* its answer comes first; a dead peer shows when it is sent */
     if (ev->events & EPOLLOUT) {

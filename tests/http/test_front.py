@@ -252,3 +252,33 @@ def test_redirects_are_the_fronts_and_the_api_is_handed_off(t):
     assert handoffs > handoffs0, (handoffs0, handoffs)
     expect(srv.get(A + "/programs", key=bk), 200)
     assert metric(srv, "tracklink_front_answers_total") - answers0 == 10
+
+
+def test_request_then_shutdown_gets_its_answer_and_a_close(t):
+    code, _ = link_code(t.srv)
+    # Cached first: a miss hands the connection to libmicrohttpd.
+    assert t.srv.raw(get_req("/" + code, extra="Connection: close\r\n")).startswith(b"HTTP/1.1 302")
+    for _ in range(3):
+        s = connect(t.srv)
+        try:
+            # A first exchange, so that the connection waits in the front's
+            # epoll set when the request and the FIN arrive together.
+            s.sendall(get_req("/" + code))
+            assert read_answers(s, 1)[0][0] == 302
+            s.sendall(get_req("/" + code))
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            deadline = time.time() + 5
+            while True:
+                assert time.time() < deadline, "no close within 5 s after the answer: %r" % data[:200]
+                s.settimeout(max(0.01, deadline - time.time()))
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    continue
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            s.close()
+        assert data.count(b"HTTP/1.1 302 ") == 1, data[:400]
