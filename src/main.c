@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -255,6 +256,19 @@ static int open_store(const char *db, struct tl_store **out)
     return 0;
 }
 
+
+/* Every connection is a descriptor: take the hard limit (nginx's
+ * worker_rlimit_nofile does the same when asked), not the soft default. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const char *const allowed[] = {
@@ -321,6 +335,7 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
 
     if (open_store(o.db, &store) != 0)
         return 1;

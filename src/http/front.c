@@ -105,6 +105,7 @@ struct fthread {
     time_t date_at;
     time_t swept_at;
     bool stop_seen;
+    time_t accept_paused; /* out of descriptors: the listener rests until then */
 };
 
 struct tl_front {
@@ -921,7 +922,15 @@ static void on_accept(struct fthread *t)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN, or out of descriptors until some close */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* The listener would wake this thread again at once: let it
+                 * rest a second, while connections close. */
+                if (epoll_ctl(t->ep, EPOLL_CTL_DEL, cfg->listen_fd, NULL) == 0)
+                    t->accept_paused = mono_s() + 1;
+                fprintf(stderr, "tracklink: front: accept: %s; pausing accepts for 1 s\n",
+                        strerror(errno));
+            }
+            return; /* EAGAIN */
         }
         slot = ip_slot(f, &addr);
         if (atomic_fetch_add(&f->n_conns, 1) >= cfg->connection_limit) {
@@ -1037,6 +1046,12 @@ static void *thread_main(void *arg)
         if (now != t->swept_at) {
             sweep(t, now, stopping);
             t->swept_at = now;
+        }
+        if (t->accept_paused != 0 && now > t->accept_paused && !stopping) {
+            struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &tag_listen};
+
+            if (epoll_ctl(t->ep, EPOLL_CTL_ADD, t->f->cfg->listen_fd, &ev) == 0)
+                t->accept_paused = 0;
         }
         if (stopping && t->n_conns == 0)
             return NULL;

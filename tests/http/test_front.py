@@ -9,6 +9,7 @@ an answer waits for its commit.
 """
 
 import http.client
+import os
 import re
 import socket
 import time
@@ -282,3 +283,47 @@ def test_request_then_shutdown_gets_its_answer_and_a_close(t):
         finally:
             s.close()
         assert data.count(b"HTTP/1.1 302 ") == 1, data[:400]
+
+
+def test_out_of_descriptors_pauses_accepting_instead_of_spinning(t):
+    import tl as tlmod
+
+    class Limited(tlmod.Server):
+        def argv(self):
+            return ["prlimit", "--nofile=160:160", "--"] + super().argv()
+
+    s = Limited(t.binary, start=False)
+    t.servers.append(s)
+    s.start()
+    code, _ = link_code(s)
+    held = []
+    try:
+        for _ in range(300):
+            try:
+                held.append(socket.create_connection((s.host, s.port), timeout=2))
+            except OSError:
+                break
+        time.sleep(0.3)
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def cpu():
+            with open("/proc/%d/stat" % s.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        before = cpu()
+        time.sleep(2)
+        spent = cpu() - before
+    finally:
+        for c in held:
+            c.close()
+    assert spent < 0.5, "the server burned %.2f s of CPU in 2 s while out of descriptors" % spent
+    # Once descriptors are free again, it serves (the listener rests at most a second or two).
+    deadline = time.time() + 5
+    while True:
+        out = s.raw(get_req("/" + code, extra="Connection: close\r\n"), timeout=2, read_all=False)
+        if out.startswith(b"HTTP/1.1 302"):
+            break
+        assert time.time() < deadline, "not serving after descriptors came back: %r" % out[:100]
+        time.sleep(0.2)
+    assert "pausing accepts" in s.log, s.log[-2000:]
