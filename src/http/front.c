@@ -804,8 +804,9 @@ static void on_input(struct fthread *t, struct fconn *c)
         }
         if (!conn_settle(c))
             return;
-        /* More may be waiting past what one peek holds. */
-        if (off == 0 || (size_t)n < READ_MAX)
+        /* Go on when answers were cut off by OUT_FLUSH (complete requests
+         * left), or when more may wait past what one peek holds. */
+        if (off == 0 || (!(step == STEP_ANSWERED && off < (size_t)n) && (size_t)n < READ_MAX))
             return;
     }
 }
@@ -1000,15 +1001,20 @@ static void on_event(struct fthread *t, struct epoll_event *ev)
         c->peer_done = true;
     if (c->deferred)
         return; /* its answer comes first; a dead peer shows when it is sent */
-    if (ev->events & EPOLLOUT) {
+    bool drained = false;
+
+    if ((ev->events & EPOLLOUT) && c->pend_len > 0) {
         if (!conn_flush(c)) {
             conn_close(c);
             return;
         }
         if (!conn_settle(c))
             return;
+        /* Requests that arrived while the answers waited have had their
+         * edge already: look at them now. */
+        drained = c->pend_len == 0;
     }
-    if (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+    if (drained || (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
         on_input(t, c); /* a hang-up shows as a failed peek */
 }
 

@@ -327,3 +327,24 @@ def test_out_of_descriptors_pauses_accepting_instead_of_spinning(t):
         assert time.time() < deadline, "not serving after descriptors came back: %r" % out[:100]
         time.sleep(0.2)
     assert "pausing accepts" in s.log, s.log[-2000:]
+
+
+def test_many_pipelined_requests_all_answered(t):
+    # Short requests with long answers (the 404 page of an unknown code, cached
+    # as such), read slowly: the answers outgrow the front's output cap and
+    # the socket's buffer, and none may be lost.
+    missing = "/zzzzzzz"
+    assert t.srv.raw(get_req(missing, extra="Connection: close\r\n")).startswith(b"HTTP/1.1 404")
+    n = 400
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(5)
+    s.connect((t.srv.host, t.srv.port))
+    try:
+        # All in one peek (16 KiB), answered past the output cap.
+        s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % missing).encode() * n)
+        time.sleep(0.3)
+        answers = read_answers(s, n, timeout=15)
+    finally:
+        s.close()
+    assert all(a[0] == 404 for a in answers), {a[0] for a in answers}
