@@ -423,7 +423,7 @@ bool tl_cache_get(struct tl_cache *c, const char *key, struct tl_arena *a, struc
         hit = true;
         *found = e->found;
         if (e->found) {
-            copy = tl_arena_alloc(a, e->blob_len);
+            copy = tl_arena_alloc_raw(a, e->blob_len); /* overwritten whole */
             if (copy != NULL) {
                 memcpy(copy, e->blob, e->blob_len);
                 *out = *(struct tl_target *)copy;
