@@ -49,7 +49,7 @@ void tl_arena_free(struct tl_arena *a)
     free(a);
 }
 
-void *tl_arena_alloc(struct tl_arena *a, size_t n)
+void *tl_arena_alloc_raw(struct tl_arena *a, size_t n)
 {
     struct chunk *c = a->head;
     size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
@@ -73,7 +73,15 @@ void *tl_arena_alloc(struct tl_arena *a, size_t n)
     p = c->data + c->used;
     c->used += need;
     a->used += need;
-    memset(p, 0, n);
+    return p;
+}
+
+void *tl_arena_alloc(struct tl_arena *a, size_t n)
+{
+    void *p = tl_arena_alloc_raw(a, n);
+
+    if (p != NULL)
+        memset(p, 0, n);
     return p;
 }
 
@@ -83,7 +91,7 @@ char *tl_arena_strndup(struct tl_arena *a, const char *s, size_t n)
 
     if (s == NULL)
         return NULL;
-    d = tl_arena_alloc(a, n + 1);
+    d = tl_arena_alloc_raw(a, n + 1); /* written whole below */
     if (d == NULL)
         return NULL;
     memcpy(d, s, n);

@@ -28,6 +28,13 @@ void tl_arena_free(struct tl_arena *a);
  */
 void *tl_arena_alloc(struct tl_arena *a, size_t n);
 
+/*
+ * As tl_arena_alloc, but the bytes are not zeroed: for buffers the caller
+ * writes whole before reading them (a copy, a string it terminates), where
+ * zeroing kilobytes per request is wasted work.
+ */
+void *tl_arena_alloc_raw(struct tl_arena *a, size_t n);
+
 /* Copies s (NULL gives NULL) into the arena. NULL on cap/OOM. */
 char *tl_arena_strdup(struct tl_arena *a, const char *s);
 

@@ -128,7 +128,15 @@ enum tl_err tl_router_match(const struct tl_route *routes, size_t n, enum tl_met
     if (allowed_methods != NULL)
         *allowed_methods = 0;
     for (i = 0; i < n; i++) {
-        if (!match_one(routes[i].pattern, path, path_len, &cur))
+        const char *pat = routes[i].pattern;
+
+        /* A pattern whose first segment is a literal starting with another
+         * byte cannot match: skip it without scanning the path (most of
+         * the table, for a redirect). path[1] lies within path_len here,
+         * or no pattern could match (every segment is non-empty). */
+        if (path_len < 2 || (pat[0] == '/' && pat[1] != '{' && pat[1] != path[1]))
+            continue;
+        if (!match_one(pat, path, path_len, &cur))
             continue;
         if (found && cur.key < best.key)
             continue;

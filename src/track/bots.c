@@ -37,6 +37,15 @@ static uint8_t pairs[65536 / 8];
 static enum tl_err init_err = TL_ERR_INTERNAL;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* Each thread remembers the last User-Agent it matched and the answer: a
+ * burst of clicks from one browser repeats it, and one strcmp is cheaper
+ * than the scan. The table never changes after init, so an answer stays
+ * right. Longer User-Agents are not remembered. */
+#define MEMO_MAX 512
+static _Thread_local char memo_ua[MEMO_MAX];
+static _Thread_local bool memo_bot;
+static _Thread_local bool memo_set;
+
 static unsigned char lower(unsigned char c)
 {
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
@@ -134,13 +143,10 @@ static bool match_at(const unsigned char *ua, const struct pattern *p)
     return true;
 }
 
-bool tl_bots_match(const char *ua)
+static bool scan(const char *ua)
 {
     const unsigned char *s = (const unsigned char *)ua;
 
-    if (ua == NULL)
-        return true;
-    tl_bots_init();
     while (blank((char)*s))
         s++;
     if (*s == '\0')
@@ -156,4 +162,24 @@ bool tl_bots_match(const char *ua)
                 return true;
     }
     return false;
+}
+
+bool tl_bots_match(const char *ua)
+{
+    size_t len;
+    bool bot;
+
+    if (ua == NULL)
+        return true;
+    if (memo_set && strcmp(ua, memo_ua) == 0)
+        return memo_bot;
+    tl_bots_init(); /* before the scan, so a remembered answer is final */
+    bot = scan(ua);
+    len = strnlen(ua, MEMO_MAX);
+    if (len < MEMO_MAX) {
+        memcpy(memo_ua, ua, len + 1);
+        memo_bot = bot;
+        memo_set = true;
+    }
+    return bot;
 }

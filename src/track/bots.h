@@ -32,7 +32,8 @@ enum tl_err tl_bots_init(void);
  * True when ua is a bot: NULL, empty or all blanks (space, tab), or
  * holding one of the patterns, ASCII case-insensitively. Reads ua only,
  * allocates nothing, takes no lock; a few hundred nanoseconds for a
- * browser's User-Agent. When the table failed to load, only the
+ * browser's User-Agent, and a strcmp when the thread's previous call had
+ * the same User-Agent (each thread remembers its last answer). When the table failed to load, only the
  * empty-UA rule applies.
  */
 bool tl_bots_match(const char *ua);

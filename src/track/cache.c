@@ -1,6 +1,10 @@
 /*
  * cache.c: the link cache (see cache.h). 64 shards, each a chained hash
- * table under its own mutex with a FIFO list for eviction. An entry is one
+ * table under its own mutex with a FIFO list for eviction. A shard's
+ * bucket array starts small and doubles as its entries pass one per
+ * bucket: sized for the entries actually held, the arrays stay dense, so
+ * a lookup's bucket is more often in the CPU cache than in a sparse
+ * array sized for max_entries. An entry is one
  * allocation: its header, then the target flattened into a blob whose
  * pointers point into the blob itself; a hit copies the blob into the
  * caller's arena and relocates those pointers.
@@ -18,6 +22,8 @@
 #define GEN_PAGE  4096 /* ids per page of counters */
 #define GEN_PAGES 4096 /* pages: ids up to 16M have a counter each */
 #define ALIGN     16
+#define BUCKETS_MIN 16
+#define BUCKETS_MAX ((size_t)1 << 24) /* per shard */
 
 struct gens {
     _Atomic(_Atomic uint32_t *) pages[GEN_PAGES];
@@ -146,9 +152,7 @@ struct tl_cache *tl_cache_new(size_t max_entries)
         struct shard *s = &c->shards[i];
 
         pthread_mutex_init(&s->mu, NULL);
-        s->n_buckets = 16;
-        while (s->n_buckets < max_entries / SHARDS && s->n_buckets < ((size_t)1 << 24))
-            s->n_buckets <<= 1;
+        s->n_buckets = BUCKETS_MIN;
         s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
         if (s->buckets == NULL) {
             tl_cache_free(c);
@@ -323,6 +327,31 @@ static struct entry **slot_of(struct shard *s, uint64_t h, const char *key)
     return p;
 }
 
+/*
+ * Doubles the buckets of s (under its lock) once it holds more entries
+ * than buckets. Without memory for the new array the old one stays: the
+ * chains grow longer, and lookups stay right.
+ */
+static void maybe_grow(struct shard *s)
+{
+    size_t n_buckets = s->n_buckets * 2;
+    struct entry **buckets, *e, **b;
+
+    if (s->n <= s->n_buckets || n_buckets > BUCKETS_MAX)
+        return;
+    buckets = calloc(n_buckets, sizeof(*buckets));
+    if (buckets == NULL)
+        return;
+    for (e = s->oldest; e != NULL; e = e->newer) {
+        b = &buckets[(e->hash / SHARDS) & (n_buckets - 1)];
+        e->next = *b;
+        *b = e;
+    }
+    free(s->buckets);
+    s->buckets = buckets;
+    s->n_buckets = n_buckets;
+}
+
 static void fifo_unlink(struct shard *s, struct entry *e)
 {
     if (e->older != NULL)
@@ -394,7 +423,7 @@ bool tl_cache_get(struct tl_cache *c, const char *key, struct tl_arena *a, struc
         hit = true;
         *found = e->found;
         if (e->found) {
-            copy = tl_arena_alloc(a, e->blob_len);
+            copy = tl_arena_alloc_raw(a, e->blob_len); /* overwritten whole */
             if (copy != NULL) {
                 memcpy(copy, e->blob, e->blob_len);
                 *out = *(struct tl_target *)copy;
@@ -481,6 +510,7 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
     s->newest = e;
     s->n++;
     s->bytes += e->size;
+    maybe_grow(s);
     pthread_mutex_unlock(&s->mu);
     return TL_OK;
 }

@@ -14,8 +14,10 @@
  * are created. A lookup costs a hash, a shard lock, and two atomic loads.
  *
  * Memory: one allocation per entry holding the target and its strings
- * (typically 300–600 bytes) plus the counters: 4 bytes per campaign and
- * per program id, allocated in pages of 4096 ids as ids appear.
+ * (typically 300–600 bytes), 8 to 16 bytes of bucket per entry (a shard's
+ * buckets double as its entries grow, from 16), plus the counters: 4 bytes
+ * per campaign and per program id, allocated in pages of 4096 ids as ids
+ * appear.
  */
 #ifndef TL_TRACK_CACHE_H
 #define TL_TRACK_CACHE_H

@@ -344,7 +344,9 @@ enum tl_err tl_track_redirect(struct tl_track *t, struct tl_req *req, struct tl_
             2;
     if (cap > LOCATION_MAX)
         cap = LOCATION_MAX; /* past it, compose drops the visitor's parameters */
-    location = tl_arena_alloc(req->arena, cap);
+    /* Not zeroed: compose and build always write a terminated string
+     * (on error ""), and the Location is read only after one of them. */
+    location = tl_arena_alloc_raw(req->arena, cap);
     if (location == NULL)
         return TL_ERR_NOMEM;
 

@@ -36,6 +36,33 @@ static void test_alloc_zeroed_aligned(void **state)
     tl_arena_free(a);
 }
 
+/* Raw blocks: aligned, capped, counted like zeroed ones; and a zeroed
+ * block over memory a raw one dirtied (after a reset) is still zeroed. */
+static void test_alloc_raw(void **state)
+{
+    struct tl_arena *a = tl_arena_new(8192);
+    unsigned char *p, *q;
+    size_t j;
+
+    (void)state;
+    assert_non_null(a);
+    p = tl_arena_alloc_raw(a, 3000);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+    assert_true(tl_arena_used(a) >= 3000);
+    memset(p, 0xAB, 3000);
+    q = tl_arena_alloc_raw(a, 1);
+    assert_non_null(q);
+    assert_true(q >= p + 3000 || q + 1 <= p);
+    assert_null(tl_arena_alloc_raw(a, 8192)); /* past the cap */
+    tl_arena_reset(a);
+    p = tl_arena_alloc(a, 3000);
+    assert_non_null(p);
+    for (j = 0; j < 3000; j++)
+        assert_int_equal(p[j], 0);
+    tl_arena_free(a);
+}
+
 static void test_blocks_do_not_overlap(void **state)
 {
     struct tl_arena *a = tl_arena_new(1 << 16);
@@ -150,6 +177,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_zeroed_aligned),
+        cmocka_unit_test(test_alloc_raw),
         cmocka_unit_test(test_blocks_do_not_overlap),
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_strings),

@@ -89,6 +89,17 @@ static const struct case_ cases[] = {
     {TL_GET, "/c/1/2/3/4", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
     {TL_GET, "/aB3-x_9", TL_OK, 7, 0, 1, {0}, {"aB3-x_9"}},
     {TL_GET, "/c", TL_OK, 7, 0, 1, {0}, {"c"}},
+    /* A first segment sharing a literal's first byte (or all of it, as a
+     * prefix) still falls to the parameter route, not past it. */
+    {TL_GET, "/api", TL_OK, 7, 0, 1, {0}, {"api"}},
+    {TL_GET, "/a", TL_OK, 7, 0, 1, {0}, {"a"}},
+    {TL_GET, "/healthzz", TL_OK, 7, 0, 1, {0}, {"healthzz"}},
+    {TL_GET, "/healt", TL_OK, 7, 0, 1, {0}, {"healt"}},
+    {TL_GET, "/c?u=1", TL_OK, 7, 0, 1, {0}, {"c"}},
+    {TL_GET, "/c/1/2/3?u=x", TL_OK, 6, 0, 3, {1, 2, 3}, {"1", "2", "3"}},
+    {TL_GET, "//healthz", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
+    {TL_GET, "/h/", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
+    {TL_POST, "/api/v1/Me/tasks", TL_OK, 5, 0, 1, {0}, {"Me"}},
     {TL_GET, "/healthz", TL_OK, 8, 0, 0, {0}, {NULL}},
     {TL_POST, "/healthz", TL_ERR_METHOD, 0, TL_GET | TL_HEAD, 0, {0}, {NULL}},
     {TL_POST, "/abc", TL_ERR_METHOD, 0, TL_GET | TL_HEAD, 0, {0}, {NULL}},

@@ -236,12 +236,53 @@ static void edge_cases(void **state)
     assert_int_equal(tl_bots_init(), TL_OK);
 }
 
+/* The per-thread memory of the last User-Agent never answers for another. */
+static void memo(void **state)
+{
+    size_t i, n = sizeof(cases) / sizeof(cases[0]);
+    char buf[1024];
+
+    (void)state;
+    for (i = 0; i < n; i++) {
+        /* each twice in a row (the second answered from memory), then
+         * alternating with its neighbour */
+        assert_int_equal(tl_bots_match(cases[i].ua), cases[i].bot);
+        assert_int_equal(tl_bots_match(cases[i].ua), cases[i].bot);
+        assert_int_equal(tl_bots_match(cases[(i + 1) % n].ua), cases[(i + 1) % n].bot);
+        assert_int_equal(tl_bots_match(cases[i].ua), cases[i].bot);
+    }
+    /* prefixes and extensions of the remembered one */
+    assert_false(tl_bots_match("Mozilla/5.0 x"));
+    assert_true(tl_bots_match("Mozilla/5.0 x Twitterbot"));
+    assert_false(tl_bots_match("Mozilla/5.0 x"));
+    assert_true(tl_bots_match("twitterbot"));
+    assert_false(tl_bots_match("twitterbo"));
+    assert_true(tl_bots_match(""));
+    assert_true(tl_bots_match(NULL));
+    assert_false(tl_bots_match("x"));
+    /* the same bytes in another buffer */
+    snprintf(buf, sizeof(buf), "%s", "x");
+    assert_false(tl_bots_match(buf));
+    buf[0] = ' ';
+    assert_true(tl_bots_match(buf)); /* now all blanks */
+    /* too long to remember: still answered right each time */
+    memset(buf, 'a', sizeof(buf));
+    memcpy(buf + 700, "Twitterbot", 10);
+    buf[sizeof(buf) - 1] = '\0';
+    assert_true(tl_bots_match(buf));
+    assert_true(tl_bots_match(buf));
+    buf[700] = 'x';
+    assert_false(tl_bots_match(buf));
+    assert_false(tl_bots_match(buf));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threads_first),
         cmocka_unit_test(table),
         cmocka_unit_test(edge_cases),
+        cmocka_unit_test(memo),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

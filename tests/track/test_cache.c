@@ -472,6 +472,64 @@ static void eviction_bound(void **state)
     assert_int_equal(over, 0);
 }
 
+/* Buckets double as shards fill: every entry stays reachable across the
+ * growths, removals and evictions still find theirs, and the arrays
+ * follow the entries held rather than max_entries. */
+static void buckets_grow(void **state)
+{
+    struct tl_target t = bare_target(3, 4);
+    struct tl_cache *c = tl_cache_new(20000);
+    struct tl_arena *a = tl_arena_new(ARENA_CAP);
+    struct tl_target out;
+    size_t k, empty, small;
+    char key[32];
+    bool found;
+
+    (void)state;
+    assert_non_null(c);
+    assert_non_null(a);
+    empty = tl_cache_bytes(c);
+    assert_true(empty <= 64 * 16 * sizeof(void *)); /* 16 buckets a shard */
+    for (k = 0; k < 5000; k++) {
+        snprintf(key, sizeof(key), "g%zu", k);
+        put(c, key, k % 2 == 0 ? &t : NULL, 0);
+    }
+    small = tl_cache_bytes(c);
+    assert_int_equal(tl_cache_count(c), 5000);
+    for (k = 0; k < 5000; k++) {
+        snprintf(key, sizeof(key), "g%zu", k);
+        found = k % 2 != 0;
+        assert_true(tl_cache_get(c, key, a, &out, &found));
+        assert_int_equal(found, k % 2 == 0);
+        if (found)
+            assert_int_equal(out.campaign_id, 3);
+        tl_arena_reset(a);
+    }
+    /* replacing every other key removes the old entry from its chain */
+    for (k = 0; k < 5000; k += 2) {
+        snprintf(key, sizeof(key), "g%zu", k);
+        put(c, key, NULL, 0);
+    }
+    assert_int_equal(tl_cache_count(c), 5000);
+    for (k = 0; k < 5000; k++) {
+        snprintf(key, sizeof(key), "g%zu", k);
+        assert_true(tl_cache_get(c, key, a, &out, &found));
+        assert_false(found);
+    }
+    /* past max_entries, the oldest go and the rest still answer */
+    for (k = 5000; k < 30000; k++) {
+        snprintf(key, sizeof(key), "g%zu", k);
+        put(c, key, &t, 0);
+    }
+    assert_true(tl_cache_count(c) <= 20000);
+    assert_true(hits(c, "g29999"));
+    assert_true(hits(c, "g25000"));
+    assert_false(hits(c, "g0"));
+    assert_true(tl_cache_bytes(c) > small);
+    tl_arena_free(a);
+    tl_cache_free(c);
+}
+
 static void arena_too_small_is_a_miss(void **state)
 {
     struct tl_cache *c = tl_cache_new(10);
@@ -587,6 +645,7 @@ int main(void)
         cmocka_unit_test(invalidation_by_campaign_and_program),
         cmocka_unit_test(stamp_rule),
         cmocka_unit_test(eviction_bound),
+        cmocka_unit_test(buckets_grow),
         cmocka_unit_test(arena_too_small_is_a_miss),
         cmocka_unit_test(threads),
     };
