@@ -373,6 +373,7 @@ static int cmd_serve(int argc, char **argv)
     cfg.n_routes = tl_api_n_routes;
     cfg.app = &app;
     cfg.authenticate = tl_api_authenticate;
+    cfg.authenticate_cached = tl_api_authenticate_cached;
     srv = tl_server_start(&cfg, why, sizeof(why));
     if (srv == NULL) {
         fprintf(stderr, "tracklink: cannot listen on %s: %s\n", o.listen, why);

@@ -56,6 +56,12 @@ extern const size_t tl_api_n_routes;
  */
 enum tl_err tl_api_authenticate(void *app, const char *authorization, struct tl_actor *out);
 
+/* The same without blocking: only the admin key and keys remembered from
+ * an earlier request (60 s); TL_ERR_AGAIN when the store would have to be
+ * read. */
+enum tl_err tl_api_authenticate_cached(void *app, const char *authorization,
+                                       struct tl_actor *out);
+
 /* Hashes an API key as it is stored: BLAKE2b-256 (libsodium). */
 void tl_api_key_hash(const char *key, unsigned char out[32]);
 

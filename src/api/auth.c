@@ -71,7 +71,8 @@ void tl_api_key_hash(const char *key, unsigned char out[32])
     crypto_generichash(out, 32, (const unsigned char *)key, strlen(key), NULL, 0);
 }
 
-enum tl_err tl_api_authenticate(void *app_, const char *authorization, struct tl_actor *out)
+static enum tl_err authenticate(void *app_, const char *authorization, struct tl_actor *out,
+                                bool may_block)
 {
     struct tl_app *app = app_;
     char key[KEY_MAX + 1];
@@ -105,9 +106,22 @@ enum tl_err tl_api_authenticate(void *app_, const char *authorization, struct tl
     }
     if (key_cached(app->store, hash, out))
         return TL_OK;
+    if (!may_block)
+        return TL_ERR_AGAIN;
     err = TL_STORE(app->store, actor_by_key, hash, out);
     if (err != TL_OK)
         return TL_ERR_UNAUTHORIZED;
     key_remember(app->store, hash, out);
     return TL_OK;
+}
+
+enum tl_err tl_api_authenticate(void *app, const char *authorization, struct tl_actor *out)
+{
+    return authenticate(app, authorization, out, true);
+}
+
+enum tl_err tl_api_authenticate_cached(void *app, const char *authorization,
+                                       struct tl_actor *out)
+{
+    return authenticate(app, authorization, out, false);
 }

@@ -192,61 +192,121 @@ static enum tl_err decide(void *arg, const struct tl_click_info *click, const st
     return x->refused;
 }
 
-/*
- * Attributes and stores a conversion for brand (the caller, or the
- * program's brand for GET /postback). key_program is the program of the
- * postback key (0 for a brand's API call): the click must belong to it.
- * amount_prob is the amount's 422, if any: it is answered once the click
- * is known (404 comes first). The reads and the rules run in the store's
- * writer job (conversion_record), so that a conversion costs one store
- * job and no read transaction.
- */
-static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
-                          const struct tl_actor *brand, int64_t key_program, struct conv_input *in,
-                          const char *occurred, const struct tl_problem *amount_prob)
-{
-    struct tl_app *app = req->app;
-    struct decide_ctx x = {key_program, in, occurred, amount_prob, prob, TL_OK};
+/* A conversion being created: what its handler read, and what the store
+ * answers. It lives in the request's arena, from the handler to the answer
+ * (which a suspended request builds later, in conv_finish). */
+struct conv_job {
+    struct tl_actor brand; /* the caller, or the program's brand for GET /postback */
+    int64_t key_program;   /* the postback key's program; 0 for an API call */
+    struct conv_input in;
+    const char *occurred;
+    struct tl_problem amount_prob; /* the amount's 422, answered once the click is known */
+    struct tl_problem refusal;     /* decide's problem */
+    struct decide_ctx x;
     struct tl_conversion out;
     bool created;
     enum tl_err err;
+    json_t *body; /* owns in's strings for POST /conversions; NULL otherwise */
+    void *token;  /* tl_req_suspend's, when suspended */
+};
 
-    if (in->click_id == NULL)
-        return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "click_id",
-                              "click_id is required");
-    if (in->click_id[0] == '\0' || strlen(in->click_id) > TL_CLICK_ID_MAX)
-        return click_not_found(prob);
-    err = TL_STORE(app->store, conversion_record, brand, in->click_id, decide, &x, req->arena, &out,
-                   &created);
-    if (err != TL_OK && err == x.refused)
-        return err; /* prob is set */
-    if (err == TL_ERR_NOTFOUND)
-        return click_not_found(prob);
-    if (err != TL_OK)
-        return err;
-    if (created) {
-        tl_postbacks_poke(app->postbacks);
-        return tl_out_json(resp, 201, conversion_json(&out));
+static enum tl_err conv_answer(struct tl_req *req, struct conv_job *j, struct tl_resp *resp,
+                               struct tl_problem *prob)
+{
+    struct tl_app *app = req->app;
+
+    if (j->err != TL_OK && j->err == j->x.refused) {
+        *prob = j->refusal;
+        return j->err;
     }
-    if (out.amount != in->amount || strcmp(out.currency, in->currency) != 0 ||
-        strcmp(out.click_id, in->click_id) != 0)
+    if (j->err == TL_ERR_NOTFOUND)
+        return click_not_found(prob);
+    if (j->err != TL_OK)
+        return j->err;
+    if (j->created) {
+        tl_postbacks_poke(app->postbacks);
+        return tl_out_json(resp, 201, conversion_json(&j->out));
+    }
+    if (j->out.amount != j->in.amount || strcmp(j->out.currency, j->in.currency) != 0 ||
+        strcmp(j->out.click_id, j->in.click_id) != 0)
         return tl_problem_set(prob, TL_ERR_CONFLICT, "duplicate_order", "order_id",
                               "conversion %" PRId64 " already has this order_id and event_type "
                               "with a different amount, currency or click",
-                              out.id);
-    return tl_out_json(resp, 200, conversion_json(&out));
+                              j->out.id);
+    return tl_out_json(resp, 200, conversion_json(&j->out));
+}
+
+/* The store's thread, after the commit: the answer can be built. */
+static void conv_done(void *arg, enum tl_err err)
+{
+    struct conv_job *j = arg;
+
+    j->err = err;
+    tl_http_resume(j->token, true);
+}
+
+static enum tl_err conv_finish(struct tl_req *req, void *ctx, struct tl_resp *resp,
+                               struct tl_problem *prob)
+{
+    struct conv_job *j = ctx;
+    enum tl_err err = conv_answer(req, j, resp, prob);
+
+    json_decref(j->body);
+    j->body = NULL;
+    return err;
+}
+
+/*
+ * Attributes and stores the conversion of j. The reads and the rules run
+ * in the store's writer job (conversion_record), so that a conversion
+ * costs one store job and no read transaction. On the front's thread
+ * (!req->may_block) the request is suspended while the store works
+ * (conversion_record_async) and answered by conv_finish; TL_ERR_AGAIN when
+ * it cannot be (libmicrohttpd's thread then runs it, blocking).
+ */
+static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
+                          struct conv_job *j)
+{
+    struct tl_app *app = req->app;
+
+    tl_problem_init(&j->refusal);
+    j->x = (struct decide_ctx){j->key_program, &j->in, j->occurred, &j->amount_prob, &j->refusal,
+                               TL_OK};
+    if (j->in.click_id == NULL)
+        return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "click_id",
+                              "click_id is required");
+    if (j->in.click_id[0] == '\0' || strlen(j->in.click_id) > TL_CLICK_ID_MAX)
+        return click_not_found(prob);
+    if (!req->may_block) {
+        enum tl_err queued;
+
+        j->token = tl_req_suspend(req, conv_finish, j);
+        if (j->token == NULL)
+            return TL_ERR_AGAIN;
+        /* Once queued, j is the store's until conv_done, which may run
+         * before the call below returns: nothing here writes j after it. */
+        queued = TL_STORE(app->store, conversion_record_async, &j->brand, j->in.click_id, decide,
+                          &j->x, req->arena, &j->out, &j->created, conv_done, j);
+        if (queued != TL_OK) {
+            j->err = queued;
+            tl_http_resume(j->token, true); /* nothing was queued: answer the error */
+        }
+        return TL_OK;
+    }
+    j->err = TL_STORE(app->store, conversion_record, &j->brand, j->in.click_id, decide, &j->x,
+                      req->arena, &j->out, &j->created);
+    return conv_answer(req, j, resp, prob);
 }
 
 TL_HANDLER(tl_api_conversions_create)
 {
-    struct tl_actor who = req->actor;
-    struct tl_problem amount_prob;
-    struct conv_input in;
+    struct conv_job *j = tl_arena_alloc(req->arena, sizeof(*j));
     const char *occurred = NULL;
     json_t *body = NULL;
     enum tl_err err;
 
-    memset(&in, 0, sizeof(in));
+    if (j == NULL)
+        return TL_ERR_NOMEM;
     err = tl_in_body(req, &body, prob);
     if (err != TL_OK)
         return err;
@@ -254,21 +314,27 @@ TL_HANDLER(tl_api_conversions_create)
     if (err != TL_OK)
         goto out;
     /* Lengths are judged later, with the right codes. */
-    if ((err = tl_in_str(body, "click_id", "click_id", false, 0, &in.click_id, prob)) != TL_OK ||
-        (err = tl_in_str(body, "order_id", "order_id", false, 0, &in.order_id, prob)) != TL_OK ||
-        (err = tl_in_str(body, "event_type", "event_type", false, 0, &in.event_type, prob)) !=
+    if ((err = tl_in_str(body, "click_id", "click_id", false, 0, &j->in.click_id, prob)) != TL_OK ||
+        (err = tl_in_str(body, "order_id", "order_id", false, 0, &j->in.order_id, prob)) != TL_OK ||
+        (err = tl_in_str(body, "event_type", "event_type", false, 0, &j->in.event_type, prob)) !=
             TL_OK ||
-        (err = tl_in_str(body, "currency", "currency", false, 0, &in.currency, prob)) != TL_OK ||
+        (err = tl_in_str(body, "currency", "currency", false, 0, &j->in.currency, prob)) !=
+            TL_OK ||
         (err = tl_in_str(body, "occurred_at", "occurred_at", false, 0, &occurred, prob)) != TL_OK)
         goto out;
-    tl_problem_init(&amount_prob);
+    tl_problem_init(&j->amount_prob);
     err = tl_in_int(body, "amount", "amount", true, 0, TL_JSON_INT_MAX, "invalid_amount",
-                    &in.amount, NULL, &amount_prob);
+                    &j->in.amount, NULL, &j->amount_prob);
     if (err == TL_ERR_BADREQ) {
-        *prob = amount_prob;
+        *prob = j->amount_prob;
         goto out;
     }
-    err = create(req, resp, prob, &who, 0, &in, occurred, &amount_prob);
+    j->brand = req->actor;
+    j->occurred = occurred;
+    j->body = body;
+    err = create(req, resp, prob, j);
+    if (j->token != NULL)
+        return err; /* suspended: conv_finish releases the body */
 out:
     json_decref(body);
     return err;
@@ -315,37 +381,40 @@ static enum tl_err query_amount(const char *s, int64_t *out, struct tl_problem *
 TL_HANDLER(tl_api_postback)
 {
     struct tl_app *app = req->app;
-    struct tl_problem amount_prob;
+    struct conv_job *j = tl_arena_alloc(req->arena, sizeof(*j));
     struct tl_program p;
-    struct tl_actor brand;
-    struct conv_input in;
+    struct conv_input *in;
     enum tl_err err;
 
+    if (j == NULL)
+        return TL_ERR_NOMEM;
+    in = &j->in;
     err = TL_STORE(app->store, program_by_postback_key, tl_req_query(req, "key"), req->arena, &p);
     if (err == TL_ERR_NOTFOUND)
         return tl_problem_set(prob, TL_ERR_UNAUTHORIZED, "unauthorized", "key",
                               "a valid postback key is required");
     if (err != TL_OK)
         return err;
-    brand.account_id = p.brand_id;
-    brand.kind = TL_ACCOUNT_BRAND;
-    memset(&in, 0, sizeof(in));
-    in.click_id = tl_req_query(req, "click_id");
-    in.order_id = tl_req_query(req, "order_id");
-    in.event_type = tl_req_query(req, "event_type");
-    in.currency = tl_req_query(req, "currency");
-    if (in.event_type != NULL && in.event_type[0] == '\0')
-        in.event_type = NULL;
-    if (in.currency != NULL && in.currency[0] == '\0')
-        in.currency = NULL;
-    tl_problem_init(&amount_prob);
-    err = query_amount(tl_req_query(req, "amount"), &in.amount, &amount_prob);
+    j->brand.account_id = p.brand_id;
+    j->brand.kind = TL_ACCOUNT_BRAND;
+    j->key_program = p.id;
+    in->click_id = tl_req_query(req, "click_id");
+    in->order_id = tl_req_query(req, "order_id");
+    in->event_type = tl_req_query(req, "event_type");
+    in->currency = tl_req_query(req, "currency");
+    if (in->event_type != NULL && in->event_type[0] == '\0')
+        in->event_type = NULL;
+    if (in->currency != NULL && in->currency[0] == '\0')
+        in->currency = NULL;
+    tl_problem_init(&j->amount_prob);
+    err = query_amount(tl_req_query(req, "amount"), &in->amount, &j->amount_prob);
     if (err == TL_ERR_BADREQ) {
-        *prob = amount_prob;
+        *prob = j->amount_prob;
         return err;
     }
-    return create(req, resp, prob, &brand, p.id, &in, tl_req_query(req, "occurred_at"),
-                  &amount_prob);
+    j->occurred = tl_req_query(req, "occurred_at");
+    /* A GET with the key in its query: always a blocking run (TL_ROUTE_DIRECT). */
+    return create(req, resp, prob, j);
 }
 
 TL_HANDLER(tl_api_conversions_get)

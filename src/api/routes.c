@@ -72,7 +72,7 @@ const struct tl_route tl_api_routes[] = {
 
     /* conversions; GET /postback authenticates by the program's postback key itself */
     {TL_POST, "/api/v1/conversions", BRAND, tl_api_conversions_create, "conversions.create",
-     TL_ROUTE_DIRECT},
+     TL_ROUTE_ASYNC},
     {TL_GET, "/api/v1/conversions", BOTH, tl_api_conversions_list, "conversions.list", 0},
     {TL_GET, "/api/v1/conversions/{id}", BOTH, tl_api_conversions_get, "conversions.get", 0},
     {TL_PATCH, "/api/v1/conversions/{id}", BRAND, tl_api_conversions_patch,

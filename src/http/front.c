@@ -55,6 +55,9 @@
 #define IP_SLOTS      4096
 #define REQ_ARENA_CAP (1024 * 1024)
 #define DATE_LEN      64
+#define POST_BODY_MAX (8 * 1024)  /* larger bodies go to MHD */
+#define ASYNC_ARENA_CAP (1024 * 1024)
+#define ARENA_SPARES  64
 
 /* epoll tags that are not connections */
 static char tag_listen, tag_wake;
@@ -80,6 +83,11 @@ struct fconn {
     size_t held_route;
     int held_status;
     bool held_close, held_head;
+    /* A suspended request (tl_req_suspend): its answer is built by finish
+     * on resume; req lives in its own arena, freed after finish. */
+    tl_finish_fn finish;
+    void *finish_ctx;
+    struct tl_req *finish_req;
     bool deferred;  /* waiting for tl_http_resume */
     bool defer_ok;  /* set by the resumer, under the thread's mutex */
     bool dead;      /* closed while deferred: freed when the resume comes */
@@ -97,6 +105,9 @@ struct fthread {
     char *obuf;               /* answers of this round */
     size_t olen, ocap;
     struct tl_arena *arena;   /* one request's, reset after it */
+    /* Arenas of requests that may be suspended, kept warm for the next. */
+    struct tl_arena *spare[ARENA_SPARES];
+    size_t n_spare;
     struct fconn *conns;
     size_t n_conns;
     pthread_mutex_t mu;       /* guards resumed */
@@ -110,6 +121,7 @@ struct fthread {
 
 struct tl_front {
     const struct tl_front_config *cfg;
+    bool has_async; /* some route is TL_ROUTE_ASYNC: POST bodies are read */
     struct fthread *th;
     unsigned n_threads;
     _Atomic bool stopping;
@@ -125,10 +137,11 @@ struct span {
 };
 
 struct parse {
-    struct span url;
+    struct span url, body;
     struct span names[HEADERS_MAX], values[HEADERS_MAX];
     size_t n_headers;
     bool in_value, too_many, done, has_host, refused;
+    bool allow_post; /* the front has TL_ROUTE_ASYNC routes to serve */
 };
 
 /* What the handler sees behind req->ctx. */
@@ -222,33 +235,46 @@ static bool name_is(const struct span *s, const char *name)
     return s->len == strlen(name) && strncasecmp(s->at, name, s->len) == 0;
 }
 
-/* GET or HEAD, HTTP/1.1, no body, no upgrade, Host present, no Expect. */
+/* GET or HEAD, HTTP/1.1, no body, no upgrade, Host present, no Expect; or
+ * (for TL_ROUTE_ASYNC routes) a POST whose body has a Content-Length that
+ * the peek buffer holds. */
 static int on_headers_complete(llhttp_t *p)
 {
     struct parse *ps = p->data;
     uint8_t m = llhttp_get_method(p);
-    size_t i;
+    bool post = m == HTTP_POST && ps->allow_post;
+    size_t i, n_length = 0;
 
-    if ((m != HTTP_GET && m != HTTP_HEAD) || llhttp_get_http_major(p) != 1 ||
+    if ((m != HTTP_GET && m != HTTP_HEAD && !post) || llhttp_get_http_major(p) != 1 ||
         llhttp_get_http_minor(p) != 1 || llhttp_get_upgrade(p) ||
-        (p->flags & (F_CHUNKED | F_CONTENT_LENGTH | F_TRANSFER_ENCODING)) != 0) {
+        (p->flags & (F_CHUNKED | F_TRANSFER_ENCODING)) != 0 ||
+        ((p->flags & F_CONTENT_LENGTH) != 0) != post ||
+        (post && (p->content_length == 0 || p->content_length > POST_BODY_MAX))) {
         ps->refused = true;
         return -1;
     }
     for (i = 0; i < ps->n_headers; i++) {
         if (name_is(&ps->names[i], "Host"))
             ps->has_host = true;
-        else if (name_is(&ps->names[i], "Expect") || name_is(&ps->names[i], "Content-Length") ||
-                 name_is(&ps->names[i], "Transfer-Encoding")) {
+        else if (name_is(&ps->names[i], "Content-Length"))
+            n_length++;
+        else if (name_is(&ps->names[i], "Expect") || name_is(&ps->names[i], "Transfer-Encoding")) {
             ps->refused = true;
             return -1;
         }
     }
-    if (!ps->has_host) {
+    if (!ps->has_host || n_length != (post ? 1u : 0u)) {
         ps->refused = true; /* MHD answers the 400 */
         return -1;
     }
     return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct parse *ps = p->data;
+
+    return extend(&ps->body, at, len);
 }
 
 static int on_message_complete(llhttp_t *p)
@@ -270,6 +296,7 @@ static void settings_init(void)
     parser_settings.on_header_value = on_header_value;
     parser_settings.on_header_value_complete = on_header_value_complete;
     parser_settings.on_headers_complete = on_headers_complete;
+    parser_settings.on_body = on_body;
     parser_settings.on_message_complete = on_message_complete;
 }
 
@@ -389,6 +416,24 @@ static bool render_problem(struct fthread *t, const struct tl_problem *prob, boo
     ok = render(t, *status, NULL, 0, TL_PROBLEM_CONTENT_TYPE, body, len, head, close);
     free(body);
     return ok;
+}
+
+/* An arena for a request that may outlive its read (a suspension). */
+static struct tl_arena *arena_take(struct fthread *t)
+{
+    if (t->n_spare > 0)
+        return t->spare[--t->n_spare];
+    return tl_arena_new(ASYNC_ARENA_CAP);
+}
+
+static void arena_give(struct fthread *t, struct tl_arena *a)
+{
+    if (t->n_spare < ARENA_SPARES) {
+        tl_arena_reset(a);
+        t->spare[t->n_spare++] = a;
+    } else {
+        tl_arena_free(a);
+    }
 }
 
 /* ---- connections ---- */
@@ -622,30 +667,85 @@ static void log_5xx(const char *path, int status, const char *code, const char *
 }
 
 /*
+ * Appends the answer to what a handler (or a finish) returned. Returns
+ * false on OOM; *status is the status answered.
+ */
+static bool render_result(struct fthread *t, enum tl_err err, struct tl_resp *resp,
+                          struct tl_problem *prob, bool head, bool close, const char *what,
+                          int *status)
+{
+    char *json = NULL;
+    const char *body = resp->body, *ctype = resp->content_type;
+    size_t body_len = resp->body_len;
+    bool ok;
+
+    if (err != TL_OK) {
+        json_decref(resp->json);
+        resp->json = NULL;
+        prob->err = err;
+        if (!render_problem(t, prob, head, close, status))
+            return false;
+        if (*status >= 500)
+            log_5xx(what, *status, prob->code, prob->detail);
+        return true;
+    }
+    *status = resp->status != 0 ? resp->status : 200;
+    if (resp->json != NULL) {
+        json = json_dumps(resp->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(resp->json);
+        resp->json = NULL;
+        body = json != NULL ? json : "";
+        body_len = json != NULL ? strlen(json) : 0;
+        ctype = "application/json";
+    }
+    ok = render(t, *status, resp->headers, resp->n_headers, ctype, body, body_len, head, close);
+    free(json);
+    return ok;
+}
+
+/* Authenticates req for route without blocking: false sends it to MHD
+ * (which also answers 401 and 403). */
+static bool front_auth(const struct tl_front_config *cfg, const struct tl_route *route,
+                       struct tl_req *req)
+{
+    if (route->auth == TL_AUTH_NONE)
+        return true;
+    if (cfg->authenticate_cached == NULL ||
+        cfg->authenticate_cached(cfg->app, tl_req_header(req, "Authorization"), &req->actor) !=
+            TL_OK)
+        return false;
+    return (route->auth & (unsigned)req->actor.kind) != 0;
+}
+
+/*
  * Parses the request at buf and, when the front takes it, answers it into
- * the thread's output. *used is its length on STEP_ANSWERED.
+ * the thread's output (or suspends it). *used is its length on
+ * STEP_ANSWERED.
  */
 static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, size_t len,
                            size_t *used)
 {
     const struct tl_front_config *cfg = t->f->cfg;
+    struct tl_arena *a = t->arena, *own = NULL;
     struct parse ps;
     llhttp_t parser;
     llhttp_errno_t perr;
-    struct tl_req req;
+    struct tl_req *req;
     struct tl_resp resp;
     struct tl_problem prob;
-    struct freq fr;
+    struct freq *fr;
     const struct tl_route *route;
     const char *qmark;
-    char *path;
+    char *path, *body;
     size_t path_len, route_idx = 0, start;
-    bool head, close;
+    bool head, close, post;
+    uint8_t method;
     int status;
     enum tl_err err;
     enum step step = STEP_HANDOFF;
 
     memset(&ps, 0, sizeof(ps));
+    ps.allow_post = t->f->has_async;
     llhttp_init(&parser, HTTP_REQUEST, &parser_settings);
     parser.data = &ps;
     perr = llhttp_execute(&parser, buf, len);
@@ -654,7 +754,9 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
     if (perr != HPE_PAUSED || !ps.done || ps.url.at == NULL)
         return STEP_HANDOFF;
     *used = (size_t)(llhttp_get_error_pos(&parser) - buf);
-    head = llhttp_get_method(&parser) == HTTP_HEAD;
+    method = llhttp_get_method(&parser);
+    head = method == HTTP_HEAD;
+    post = method == HTTP_POST;
     close = !llhttp_should_keep_alive(&parser);
 
     qmark = memchr(ps.url.at, '?', ps.url.len);
@@ -663,69 +765,69 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
         (path_len == 8 && memcmp(ps.url.at, "/metrics", 8) == 0))
         return STEP_HANDOFF;
 
-    memset(&req, 0, sizeof(req));
-    memset(&fr, 0, sizeof(fr));
-    tl_arena_reset(t->arena);
-    req.arena = t->arena;
-    req.method = head ? TL_HEAD : TL_GET;
-    path = tl_arena_strndup(t->arena, ps.url.at, path_len);
-    if (path == NULL)
+    /* A request that may be suspended gets an arena of its own. */
+    if (post) {
+        own = arena_take(t);
+        if (own == NULL)
+            return STEP_HANDOFF;
+        a = own;
+    } else {
+        tl_arena_reset(a);
+    }
+    req = tl_arena_alloc(a, sizeof(*req));
+    fr = tl_arena_alloc(a, sizeof(*fr));
+    path = tl_arena_strndup(a, ps.url.at, path_len);
+    body = tl_arena_strndup(a, ps.body.at != NULL ? ps.body.at : "", ps.body.len);
+    if (req == NULL || fr == NULL || path == NULL || body == NULL)
         goto out;
-    req.path = path;
-    req.body = "";
-    req.app = cfg->app;
-    req.conn = c;
-    req.ctx = &fr;
-    req.ops = &front_req_ops;
-    fr.c = c;
-    if (tl_router_match(cfg->routes, cfg->n_routes, req.method, path, &req, &route_idx, NULL) !=
+    req->arena = a;
+    req->method = head ? TL_HEAD : post ? TL_POST : TL_GET;
+    req->path = path;
+    req->body = body;
+    req->body_len = ps.body.len;
+    req->app = cfg->app;
+    req->conn = c;
+    req->ctx = fr;
+    req->ops = &front_req_ops;
+    fr->c = c;
+    fr->ps = &ps;
+    fr->arena = a;
+    if (tl_router_match(cfg->routes, cfg->n_routes, req->method, path, req, &route_idx, NULL) !=
         TL_OK)
         goto out;
     route = &cfg->routes[route_idx];
-    if ((route->flags & TL_ROUTE_INLINE) == 0 || route->handler == NULL)
+    if (route->handler == NULL ||
+        (route->flags & (post ? TL_ROUTE_ASYNC : TL_ROUTE_INLINE | TL_ROUTE_ASYNC)) == 0)
         goto out;
-    if (qmark != NULL && !parse_query(t->arena, qmark + 1, ps.url.len - path_len - 1, &fr))
+    if (qmark != NULL && !parse_query(a, qmark + 1, ps.url.len - path_len - 1, fr))
         goto out;
-    fr.ps = &ps;
-    fr.arena = t->arena;
+    if (!front_auth(cfg, route, req))
+        goto out;
 
     memset(&resp, 0, sizeof(resp));
     tl_problem_init(&prob);
-    err = route->handler(&req, &resp, &prob);
-    if (err == TL_ERR_AGAIN) {
-        json_decref(resp.json); /* it wants a worker: MHD has them */
+    err = route->handler(req, &resp, &prob);
+    fr->ps = NULL; /* the headers are the peek buffer's: gone after this */
+    if (err == TL_ERR_AGAIN && c->finish == NULL) {
+        json_decref(resp.json); /* it wants to block: MHD's threads may */
         goto out;
     }
-    start = t->olen;
-    if (err != TL_OK) {
+    if (c->finish != NULL) {
+        /* Suspended: finish builds the answer on resume; the arena stays. */
         json_decref(resp.json);
-        prob.err = err;
-        if (!render_problem(t, &prob, head, close, &status)) {
-            step = STEP_FAIL;
-            goto out;
-        }
-        if (status >= 500)
-            log_5xx(path, status, prob.code, prob.detail);
-    } else {
-        char *json = NULL;
-        const char *body = resp.body, *ctype = resp.content_type;
-        size_t body_len = resp.body_len;
-        bool ok;
-
-        status = resp.status != 0 ? resp.status : 200;
-        if (resp.json != NULL) {
-            json = json_dumps(resp.json, JSON_COMPACT | JSON_ENCODE_ANY);
-            json_decref(resp.json);
-            body = json != NULL ? json : "";
-            body_len = json != NULL ? strlen(json) : 0;
-            ctype = "application/json";
-        }
-        ok = render(t, status, resp.headers, resp.n_headers, ctype, body, body_len, head, close);
-        free(json);
-        if (!ok) {
-            step = STEP_FAIL;
-            goto out;
-        }
+        c->finish_req = req;
+        c->held_route = route_idx;
+        c->held_close = close;
+        c->held_head = head;
+        own = NULL;
+        if (close)
+            c->closing = true;
+        return STEP_ANSWERED;
+    }
+    start = t->olen;
+    if (!render_result(t, err, &resp, &prob, head, close, path, &status)) {
+        step = STEP_FAIL;
+        goto out;
     }
     if (c->deferred) {
         /* The answer waits for its commit, on the connection. */
@@ -749,7 +851,10 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
         c->closing = true;
     step = STEP_ANSWERED;
 out:
-    tl_arena_reset(t->arena);
+    if (own != NULL)
+        arena_give(t, own);
+    else if (a == t->arena)
+        tl_arena_reset(t->arena);
     return step;
 }
 
@@ -836,6 +941,19 @@ static void front_resume(struct tl_deferral *d, bool ok)
     }
 }
 
+static void *front_suspend(struct tl_req *req, tl_finish_fn finish, void *ctx)
+{
+    struct fconn *c = req->conn;
+
+    if (atomic_load(&c->t->f->stopping) || c->deferred || finish == NULL)
+        return NULL;
+    c->deferred = true;
+    c->finish = finish;
+    c->finish_ctx = ctx;
+    c->defer_head.resume = front_resume;
+    return &c->defer_head;
+}
+
 static void *front_defer(struct tl_req *req)
 {
     struct fconn *c = req->conn;
@@ -845,6 +963,40 @@ static void *front_defer(struct tl_req *req)
     c->deferred = true;
     c->defer_head.resume = front_resume;
     return &c->defer_head;
+}
+
+/* A suspended request's answer: its finish runs (always: it releases what
+ * the handler holds), then its arena goes. The answer is dropped when the
+ * connection died, and is a 503 when the work could not be done. */
+static bool finish_suspended(struct fthread *t, struct fconn *c, bool ok, int *status)
+{
+    struct tl_req *req = c->finish_req;
+    struct tl_resp resp;
+    struct tl_problem prob;
+    enum tl_err err;
+    bool rendered = true;
+
+    memset(&resp, 0, sizeof(resp));
+    tl_problem_init(&prob);
+    err = c->finish(req, c->finish_ctx, &resp, &prob);
+    if (!c->dead) {
+        if (!ok) {
+            json_decref(resp.json);
+            resp.json = NULL;
+            tl_problem_set(&prob, TL_ERR_BUSY, "unavailable", NULL, "%s",
+                           "the request could not be completed");
+            err = TL_ERR_BUSY;
+        }
+        rendered = render_result(t, err, &resp, &prob, c->held_head, c->held_close, req->path,
+                                 status);
+    } else {
+        json_decref(resp.json);
+    }
+    c->finish = NULL;
+    c->finish_ctx = NULL;
+    c->finish_req = NULL;
+    arena_give(t, req->arena); /* req lives in it */
+    return rendered;
 }
 
 static void on_resumed(struct fthread *t)
@@ -867,12 +1019,12 @@ static void on_resumed(struct fthread *t)
         ok = c->defer_ok;
         pthread_mutex_unlock(&t->mu);
         c->deferred = false;
-        if (c->dead) {
-            conn_close(c);
-            continue;
-        }
         status = c->held_status;
-        if (ok) {
+        if (c->finish != NULL) {
+            ok = finish_suspended(t, c, ok, &status);
+        } else if (c->dead) {
+            ok = true;
+        } else if (ok) {
             ok = out_reserve(t, c->held_len);
             if (ok)
                 out_put(t, c->held, c->held_len);
@@ -886,7 +1038,7 @@ static void on_resumed(struct fthread *t)
         free(c->held);
         c->held = NULL;
         c->held_len = 0;
-        if (!ok) {
+        if (c->dead || !ok) {
             t->olen = 0;
             conn_close(c);
             continue;
@@ -1126,6 +1278,7 @@ static const struct tl_req_ops front_req_ops = {
     .query_list = front_query_list,
     .peer = front_peer,
     .defer = front_defer,
+    .suspend = front_suspend,
 };
 
 /* ---- start and stop ---- */
@@ -1139,6 +1292,8 @@ static void thread_release(struct fthread *t)
     free(t->rbuf);
     free(t->obuf);
     tl_arena_free(t->arena);
+    while (t->n_spare > 0)
+        tl_arena_free(t->spare[--t->n_spare]);
     pthread_mutex_destroy(&t->mu);
 }
 
@@ -1185,6 +1340,9 @@ struct tl_front *tl_front_start(const struct tl_front_config *cfg, char *why, si
         return NULL;
     }
     f->cfg = cfg;
+    for (i = 0; i < cfg->n_routes; i++)
+        if (cfg->routes[i].flags & TL_ROUTE_ASYNC)
+            f->has_async = true;
     crypto_shorthash_keygen(f->ip_key);
     f->n_threads = cfg->threads != 0 ? cfg->threads : 1;
     f->th = calloc(f->n_threads, sizeof(*f->th));

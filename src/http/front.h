@@ -43,6 +43,10 @@ struct tl_front_config {
     const struct tl_route *routes;
     size_t n_routes;
     void *app;
+    /* Authenticates without blocking (TL_ERR_AGAIN: it would block); NULL
+     * leaves every authenticated route to libmicrohttpd. */
+    enum tl_err (*authenticate_cached)(void *app, const char *authorization,
+                                       struct tl_actor *out);
     /* Takes over fd (it closes it in any case) with its unread request. */
     void (*handoff)(void *cls, int fd, const struct sockaddr *addr, socklen_t addr_len);
     void *handoff_cls;

@@ -111,6 +111,11 @@ typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
  * work. libmicrohttpd's threads serve the API only (redirects have the
  * front, http/front.h), and there are as many of them as API workers. */
 #define TL_ROUTE_DIRECT 2u
+/* The front may run it on its thread (http/front.h) with may_block false:
+ * the handler then answers at once, or suspends the request
+ * (tl_req_suspend) while the store works, or returns TL_ERR_AGAIN to have
+ * it run by libmicrohttpd instead. Elsewhere it runs as TL_ROUTE_DIRECT. */
+#define TL_ROUTE_ASYNC 4u
 
 struct tl_route {
     unsigned methods;   /* mask of enum tl_method */
@@ -148,6 +153,26 @@ const char *tl_req_peer(const struct tl_req *req, char *buf, size_t cap);
  */
 void *tl_req_defer(struct tl_req *req);
 void tl_http_resume(void *token, bool ok);
+
+/* Builds a suspended request's answer, on the server's thread, once it is
+ * resumed. ctx is tl_req_suspend's. It may use req->arena and req->actor,
+ * but not the request's headers, query or body (they are gone). */
+typedef enum tl_err (*tl_finish_fn)(struct tl_req *req, void *ctx, struct tl_resp *resp,
+                                    struct tl_problem *prob);
+
+/*
+ * Suspends a request that a handler cannot answer yet without blocking:
+ * the handler returns TL_OK with resp left empty, and whoever finishes the
+ * work calls tl_http_resume(token, true) (from any thread, exactly once);
+ * the server then calls finish(req, ctx, ...) and sends what it answers.
+ * With ok false the answer is a 503 problem (finish still runs, to release
+ * what ctx holds, and its answer is dropped). req->arena, and what the
+ * handler put in it, live until finish returns. Returns the token, or NULL
+ * when this request cannot be suspended (libmicrohttpd's, or the server is
+ * stopping): then do the work blocking, when req->may_block, or return
+ * TL_ERR_AGAIN.
+ */
+void *tl_req_suspend(struct tl_req *req, tl_finish_fn finish, void *ctx);
 
 /* Adds a response header; name and value must outlive the response (static
  * or arena). Returns TL_ERR_NOMEM when TL_RESP_HEADERS_MAX is reached. */

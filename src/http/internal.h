@@ -21,6 +21,7 @@ struct tl_req_ops {
     size_t (*query_list)(const struct tl_req *req, struct tl_kv *out, size_t max);
     const char *(*peer)(const struct tl_req *req, char *buf, size_t cap);
     void *(*defer)(struct tl_req *req); /* returns a struct tl_deferral *, or NULL */
+    void *(*suspend)(struct tl_req *req, tl_finish_fn finish, void *ctx); /* NULL: cannot */
 };
 
 /* The first member of every deferral token. resume is called once, from

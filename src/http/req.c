@@ -41,6 +41,13 @@ void *tl_req_defer(struct tl_req *req)
     return req->ops != NULL ? req->ops->defer(req) : NULL;
 }
 
+void *tl_req_suspend(struct tl_req *req, tl_finish_fn finish, void *ctx)
+{
+    if (req->ops == NULL || req->ops->suspend == NULL)
+        return NULL;
+    return req->ops->suspend(req, finish, ctx);
+}
+
 void tl_http_resume(void *token, bool ok)
 {
     struct tl_deferral *d = token;

@@ -640,7 +640,7 @@ static enum MHD_Result final_call(struct ctx *c)
         }
         json_decref(resp.json);
     }
-    if (c->srv->cfg->routes[c->route].flags & TL_ROUTE_DIRECT) {
+    if (c->srv->cfg->routes[c->route].flags & (TL_ROUTE_DIRECT | TL_ROUTE_ASYNC)) {
         c->req.may_block = true;
         run_request(c);
         return answer(c);
@@ -1021,6 +1021,7 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
         .routes = cfg->routes,
         .n_routes = cfg->n_routes,
         .app = cfg->app,
+        .authenticate_cached = cfg->authenticate_cached,
         .handoff = front_handoff,
         .handoff_cls = srv,
     };

@@ -35,6 +35,11 @@ struct tl_server_config {
     /* Checks an Authorization header value (NULL when absent). Returns
      * TL_OK with *out set, or TL_ERR_UNAUTHORIZED. */
     enum tl_err (*authenticate)(void *app, const char *authorization, struct tl_actor *out);
+    /* The same without blocking, for the front's TL_ROUTE_ASYNC routes:
+     * TL_ERR_AGAIN when it would block (the connection then goes to
+     * libmicrohttpd). NULL: the front takes no authenticated route. */
+    enum tl_err (*authenticate_cached)(void *app, const char *authorization,
+                                       struct tl_actor *out);
 };
 
 /*

@@ -493,7 +493,7 @@ abort:
 static void *writer_main(void *arg)
 {
     struct sqlite_store *st = arg;
-    struct job *batch, *last, *j, *tree[BATCH_MAX];
+    struct job *batch, *last, *j, *next, *tree[BATCH_MAX];
     uint64_t n, i;
 
     prctl(PR_SET_NAME, "tl-store"); /* for top and perf */
@@ -521,18 +521,28 @@ static void *writer_main(void *arg)
         st->jobs += n;
         st->commits++;
         pthread_mutex_unlock(&st->mu);
-        /* Waking a thread costs the waker several microseconds here (a VM:
-         * perf showed a third of this thread's time in futex wake-ups), and
-         * this thread is the one every write waits for. So it wakes one
-         * waiter, and each woken waiter wakes two more: the wake-ups run
-         * on the woken threads, in parallel, about log2(n) deep. */
-        for (i = 0, j = batch; j != NULL; j = j->next)
-            tree[i++] = j;
+        /* Asynchronous jobs are told here, and freed. Waking a thread costs
+         * the waker several microseconds here (a VM: perf showed a third
+         * of this thread's time in futex wake-ups), and this thread is the
+         * one every write waits for. So it wakes one waiter, and each woken
+         * waiter wakes two more: the wake-ups run on the woken threads, in
+         * parallel, about log2(n) deep. */
+        for (i = 0, j = batch; j != NULL; j = next) {
+            next = j->next;
+            if (j->on_done != NULL) {
+                j->on_done(j->done_arg, j->err);
+                free(j);
+            } else {
+                tree[i++] = j;
+            }
+        }
+        n = i;
         for (i = 0; i < n; i++) {
             tree[i]->kids[0] = 2 * i + 1 < n ? tree[2 * i + 1] : NULL;
             tree[i]->kids[1] = 2 * i + 2 < n ? tree[2 * i + 2] : NULL;
         }
-        sem_post(&tree[0]->done); /* tree[0] belongs to its waiter now */
+        if (n > 0)
+            sem_post(&tree[0]->done); /* tree[0] belongs to its waiter now */
     }
     return NULL;
 }
@@ -545,7 +555,7 @@ static void *writer_main(void *arg)
  */
 enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
 {
-    struct job j = {fn, ctx, TL_OK, NULL, {{0}}, {NULL, NULL}};
+    struct job j = {fn, ctx, TL_OK, NULL, {{0}}, {NULL, NULL}, NULL, NULL};
     int i;
 
     if (sem_init(&j.done, 0, 0) != 0)
@@ -576,6 +586,33 @@ enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
             sem_post(&j.kids[i]->done); /* it belongs to its waiter now */
     sem_destroy(&j.done);
     return j.err;
+}
+
+enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
+                          void (*on_done)(void *arg, enum tl_err err), void *arg)
+{
+    struct job *j = calloc(1, sizeof(*j));
+
+    if (j == NULL)
+        return TL_ERR_NOMEM;
+    j->fn = fn;
+    j->ctx = ctx;
+    j->on_done = on_done;
+    j->done_arg = arg;
+    pthread_mutex_lock(&st->mu);
+    if (st->stopping) {
+        pthread_mutex_unlock(&st->mu);
+        free(j);
+        return TL_ERR_BUSY;
+    }
+    if (st->tail != NULL)
+        st->tail->next = j;
+    else
+        st->head = j;
+    st->tail = j;
+    pthread_cond_signal(&st->work_cv);
+    pthread_mutex_unlock(&st->mu);
+    return TL_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -662,7 +699,7 @@ fail:
 /* ------------------------------------------------------------------ */
 /* the checkpointer */
 
-#define CKPT_PAGES 4000 /* WAL pages (~16 MiB) that call for a checkpoint */
+#define CKPT_PAGES 16000 /* WAL pages (~64 MiB) that call for a checkpoint */
 
 /* Runs after each commit of the writer, on its thread. */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -2379,6 +2416,7 @@ static const struct tl_store_ops sqlite_ops = {
     .program_by_postback_key = sq_program_by_postback_key,
     .conversion_create = sq_conversion_create,
     .conversion_record = sq_conversion_record,
+    .conversion_record_async = sq_conversion_record_async,
     .conversion_get = sq_conversion_get,
     .conversion_list = sq_conversion_list,
     .conversion_move = sq_conversion_move,

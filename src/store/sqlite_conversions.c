@@ -490,6 +490,44 @@ enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
     return err;
 }
 
+struct record_async {
+    struct record_conv_ctx x;
+    bool *created;
+    void (*done)(void *arg, enum tl_err err);
+    void *arg;
+};
+
+/* On the writer thread, after the commit. */
+static void record_async_done(void *arg, enum tl_err err)
+{
+    struct record_async *r = arg;
+
+    *r->created = err == TL_OK && r->x.created;
+    r->done(r->arg, err);
+}
+
+enum tl_err sq_conversion_record_async(struct tl_store *s, const struct tl_actor *who,
+                                       const char *click_id, tl_conversion_decide_fn decide,
+                                       void *ctx, struct tl_arena *a, struct tl_conversion *out,
+                                       bool *created, void (*done)(void *arg, enum tl_err err),
+                                       void *arg)
+{
+    struct record_async *r;
+
+    *created = false;
+    memset(out, 0, sizeof(*out));
+    if (!sq_actor_writes(who))
+        return TL_ERR_NOTFOUND;
+    r = tl_arena_alloc(a, sizeof(*r));
+    if (r == NULL)
+        return TL_ERR_NOMEM;
+    r->x = (struct record_conv_ctx){who, click_id, decide, ctx, a, out, false};
+    r->created = created;
+    r->done = done;
+    r->arg = arg;
+    return sq_submit_job((struct sqlite_store *)s, record_conv_job, &r->x, record_async_done, r);
+}
+
 /* ------------------------------------------------------------------ */
 /* reads */
 

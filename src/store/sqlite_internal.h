@@ -58,6 +58,10 @@ struct job {
     /* Jobs of the same batch that this job's waiter wakes once woken (a
      * binary tree: the writer wakes only the first waiter). */
     struct job *kids[2];
+    /* An asynchronous job (sq_submit_job) has no waiter: the writer calls
+     * on_done(done_arg, err) after the commit, and frees the job. */
+    void (*on_done)(void *arg, enum tl_err err);
+    void *done_arg;
 };
 
 struct sqlite_store {
@@ -126,6 +130,12 @@ enum tl_err sq_reader(struct sqlite_store *st, struct conn **out);
 enum tl_err sq_read_begin(struct conn *c);
 void sq_read_end(struct conn *c);
 enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx);
+/* Queues fn(ctx) like sq_run_job without waiting: on TL_OK, on_done(arg,
+ * err) is called once, on the writer thread, after the commit (ctx and arg
+ * must live until then); on an error nothing was queued and on_done is
+ * never called. */
+enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
+                          void (*on_done)(void *arg, enum tl_err err), void *arg);
 int sq_bind_who(sqlite3_stmt *s, int64_t id, const struct tl_actor *who);
 enum tl_err sq_check_who(struct conn *c, const char *sql, int64_t id, const struct tl_actor *who);
 enum tl_err sq_load_ids(struct conn *c, const char *sql, int64_t parent, struct tl_arena *a,
@@ -199,6 +209,11 @@ enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
 enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
                                  const char *click_id, tl_conversion_decide_fn decide, void *ctx,
                                  struct tl_arena *a, struct tl_conversion *out, bool *created);
+enum tl_err sq_conversion_record_async(struct tl_store *s, const struct tl_actor *who,
+                                       const char *click_id, tl_conversion_decide_fn decide,
+                                       void *ctx, struct tl_arena *a, struct tl_conversion *out,
+                                       bool *created, void (*done)(void *arg, enum tl_err err),
+                                       void *arg);
 enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                               struct tl_arena *a, struct tl_conversion *out);
 enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,

@@ -270,6 +270,17 @@ struct tl_store_ops {
                                      const char *click_id, tl_conversion_decide_fn decide,
                                      void *ctx, struct tl_arena *a, struct tl_conversion *out,
                                      bool *created);
+    /* conversion_record without waiting, for a caller that must not block
+     * (the HTTP front): on TL_OK the job is queued, and done(arg, err) is
+     * called once, from the store's own thread, after the commit (err as
+     * conversion_record would return it, *out and *created filled). Every
+     * pointer given must live until then. On an error nothing was queued
+     * and done is never called. */
+    enum tl_err (*conversion_record_async)(struct tl_store *s, const struct tl_actor *who,
+                                           const char *click_id, tl_conversion_decide_fn decide,
+                                           void *ctx, struct tl_arena *a,
+                                           struct tl_conversion *out, bool *created,
+                                           void (*done)(void *arg, enum tl_err err), void *arg);
     /* Brands see the conversions of their programs, partners their own. */
     enum tl_err (*conversion_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                   struct tl_arena *a, struct tl_conversion *out);

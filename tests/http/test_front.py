@@ -348,3 +348,95 @@ def test_many_pipelined_requests_all_answered(t):
     finally:
         s.close()
     assert all(a[0] == 404 for a in answers), {a[0] for a in answers}
+
+
+def clicked(srv, code):
+    """A stored click on code: its id."""
+    out = srv.raw(get_req("/" + code, extra="Connection: close\r\n"), timeout=5)
+    m = re.search(rb"[?&]clickid=([^&#\r\n]+)", out)
+    assert m, out[:300]
+    cid = m.group(1).decode()
+    import sqlite3
+    deadline = time.time() + 5
+    while True:
+        db = sqlite3.connect("file:%s?mode=ro" % srv.db_path, uri=True, timeout=5)
+        try:
+            if db.execute("SELECT 1 FROM click WHERE click_id = ?", (cid,)).fetchone():
+                return cid
+        finally:
+            db.close()
+        assert time.time() < deadline, "click %s not stored" % cid
+        time.sleep(0.05)
+
+
+def post_req(path, key, body):
+    data = body.encode()
+    return ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (path, key, len(data))).encode() + data
+
+
+def test_conversions_are_answered_by_the_front(t):
+    import json
+    srv = t.start_server()
+    code, bk = link_code(srv)
+    # Cached first: the link, and the key (a key the front has not seen goes to libmicrohttpd).
+    cid = clicked(srv, code)
+    expect(srv.get(A + "/programs", key=bk), 200)
+    answers0 = metric(srv, "tracklink_front_answers_total")
+    body = lambda order, amount=1000: json.dumps({"click_id": cid, "order_id": order, "amount": amount})
+    s = connect(srv)
+    try:
+        s.sendall(b"".join(post_req(A + "/conversions", bk, body("fo-%d" % i)) for i in range(5)))
+        got = read_answers(s, 5, timeout=10)
+        assert [a[0] for a in got] == [201] * 5, got
+        ids = {json.loads(a[2])["id"] for a in got}
+        assert len(ids) == 5
+        s.sendall(post_req(A + "/conversions", bk, body("fo-0")) +
+                  post_req(A + "/conversions", bk, body("fo-0", 999)) +
+                  post_req(A + "/conversions", bk, json.dumps({"click_id": "nosuchclick0000000000", "order_id": "x", "amount": 1})))
+        got = read_answers(s, 3, timeout=10)
+    finally:
+        s.close()
+    assert got[0][0] == 200 and json.loads(got[0][2])["order_id"] == "fo-0", got[0]
+    assert got[1][0] == 409 and json.loads(got[1][2])["code"] == "duplicate_order", got[1]
+    assert got[2][0] == 404 and json.loads(got[2][2])["code"] == "click_not_found", got[2]
+    assert metric(srv, "tracklink_front_answers_total") - answers0 == 8
+
+
+def test_conversion_then_redirect_pipelined_keep_their_order(t):
+    import json
+    code, bk = link_code(t.srv)
+    cid = clicked(t.srv, code)
+    expect(t.srv.get(A + "/programs", key=bk), 200)
+    s = connect(t.srv)
+    try:
+        s.sendall(post_req(A + "/conversions", bk, json.dumps({"click_id": cid, "order_id": "po-1", "amount": 5})) +
+                  get_req("/" + code))
+        got = read_answers(s, 2, timeout=10)
+    finally:
+        s.close()
+    assert [a[0] for a in got] == [201, 302], got
+
+
+def test_conversion_of_a_client_that_left_is_still_stored(t):
+    import json
+    import sqlite3
+    code, bk = link_code(t.srv)
+    cid = clicked(t.srv, code)
+    expect(t.srv.get(A + "/programs", key=bk), 200)
+    for i in range(5):
+        s = connect(t.srv)
+        s.sendall(post_req(A + "/conversions", bk, json.dumps({"click_id": cid, "order_id": "gone-%d" % i, "amount": 7})))
+        s.close()
+    deadline = time.time() + 5
+    while True:
+        db = sqlite3.connect("file:%s?mode=ro" % t.srv.db_path, uri=True, timeout=5)
+        try:
+            n = db.execute("SELECT count(*) FROM conversion WHERE order_id LIKE 'gone-%'").fetchone()[0]
+        finally:
+            db.close()
+        if n == 5:
+            break
+        assert time.time() < deadline, "%d of 5 conversions stored" % n
+        time.sleep(0.05)
+    expect(t.srv.get(A + "/programs", key=bk), 200)
