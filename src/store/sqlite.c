@@ -2412,6 +2412,7 @@ static const struct tl_store_ops sqlite_ops = {
     .target_by_code = sq_target_by_code,
     .target_by_path = sq_target_by_path,
     .click_batch = sq_click_batch,
+    .click_batch_async = sq_click_batch_async,
     .report = sq_report,
     .program_by_postback_key = sq_program_by_postback_key,
     .conversion_create = sq_conversion_create,

@@ -179,6 +179,11 @@ enum tl_err sq_target_by_code(struct tl_store *s, const char *code, struct tl_ar
 enum tl_err sq_target_by_path(struct tl_store *s, int64_t partner_id, int64_t task_id,
                               int64_t campaign_id, struct tl_arena *a, struct tl_target *out);
 enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, size_t n);
+enum tl_err sq_click_batch_async(struct tl_store *s,
+                                 void *(*fill)(void *ctx, const struct tl_click **clicks,
+                                               size_t *n),
+                                 void (*done)(void *ctx, void *handle, enum tl_err err),
+                                 void *ctx);
 
 /* sqlite_rollup.c: additions to the two rollup tables (see the file). */
 struct sq_rollup {

@@ -376,3 +376,47 @@ enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, si
         return TL_OK;
     return sq_run_job((struct sqlite_store *)s, batch_job, &x);
 }
+
+struct batch_async {
+    void *(*fill)(void *ctx, const struct tl_click **clicks, size_t *n);
+    void (*done)(void *ctx, void *handle, enum tl_err err);
+    void *ctx;
+    void *handle;
+};
+
+static enum tl_err batch_async_job(struct conn *c, void *arg)
+{
+    struct batch_async *b = arg;
+    struct batch_ctx x = {NULL, 0};
+
+    b->handle = b->fill(b->ctx, &x.clicks, &x.n);
+    return x.n == 0 ? TL_OK : batch_job(c, &x);
+}
+
+static void batch_async_done(void *arg, enum tl_err err)
+{
+    struct batch_async *b = arg;
+
+    b->done(b->ctx, b->handle, err);
+    free(b);
+}
+
+enum tl_err sq_click_batch_async(struct tl_store *s,
+                                 void *(*fill)(void *ctx, const struct tl_click **clicks,
+                                               size_t *n),
+                                 void (*done)(void *ctx, void *handle, enum tl_err err),
+                                 void *ctx)
+{
+    struct batch_async *b = calloc(1, sizeof(*b));
+    enum tl_err err;
+
+    if (b == NULL)
+        return TL_ERR_NOMEM;
+    b->fill = fill;
+    b->done = done;
+    b->ctx = ctx;
+    err = sq_submit_job((struct sqlite_store *)s, batch_async_job, b, batch_async_done, b);
+    if (err != TL_OK)
+        free(b);
+    return err;
+}

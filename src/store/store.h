@@ -230,6 +230,16 @@ struct tl_store_ops {
      * (group-committed with other writes). Bot clicks are counted only in
      * bot_clicks. Durable when it returns TL_OK. */
     enum tl_err (*click_batch)(struct tl_store *s, const struct tl_click *clicks, size_t n);
+    /* click_batch without waiting, and with the batch decided late: when
+     * the writer gets to the job, fill(ctx, &clicks, &n) hands it the
+     * clicks to store (n may be 0) and returns a handle; after the commit,
+     * done(ctx, handle, err) is called, from the store's thread. The
+     * clicks must live until then. On an error nothing was queued. */
+    enum tl_err (*click_batch_async)(struct tl_store *s,
+                                     void *(*fill)(void *ctx, const struct tl_click **clicks,
+                                                   size_t *n),
+                                     void (*done)(void *ctx, void *handle, enum tl_err err),
+                                     void *ctx);
 
     /* ---- reports (issue 6): sums over stats_hourly only, never clicks ---- */
 

@@ -29,6 +29,14 @@ struct tl_clicks {
     /* the writer's batch, copied out of the ring */
     struct tl_click *batch;
     void **batch_tokens;
+    /* Sync mode: no hop through this module's thread. A push queues a
+     * drain job on the store's writer when none is queued; the job takes
+     * what the ring holds when the writer gets to it, and its callback
+     * resumes the tokens after the commit. */
+    bool drain;          /* sync mode, and the store can (click_batch_async) */
+    bool drain_queued;   /* a drain job waits for the writer (under mu) */
+    size_t drains;       /* drain jobs not called back yet (under mu) */
+    pthread_cond_t drained;
     _Atomic uint64_t queued, stored, failed, batches;
 };
 
@@ -97,6 +105,105 @@ static void deadline_after(struct timespec *ts, int ms)
     ts->tv_nsec += (long)ms * 1000000L;
     ts->tv_sec += ts->tv_nsec / 1000000000L;
     ts->tv_nsec %= 1000000000L;
+}
+
+/* A drain job's clicks, copied out of the ring. */
+struct drained {
+    size_t n;
+    void **tokens;
+    struct tl_click clicks[];
+};
+
+static void drain_submit(struct tl_clicks *q);
+
+/* On the writer thread, inside its transaction: the clicks to store. */
+static void *drain_fill(void *ctx, const struct tl_click **clicks, size_t *n)
+{
+    struct tl_clicks *q = ctx;
+    struct drained *d = NULL;
+    size_t m, i, slot;
+    bool more = false;
+
+    *clicks = NULL;
+    *n = 0;
+    pthread_mutex_lock(&q->mu);
+    q->drain_queued = false;
+    m = q->n < TL_CLICKS_BATCH_MAX ? q->n : TL_CLICKS_BATCH_MAX;
+    if (m > 0)
+        d = malloc(sizeof(*d) + m * sizeof(d->clicks[0]) + m * sizeof(void *));
+    if (d != NULL) {
+        d->n = m;
+        d->tokens = (void **)(void *)&d->clicks[m];
+        for (i = 0; i < m; i++) {
+            slot = (q->head + i) % q->cap;
+            click_copy(&d->clicks[i], &q->ring[slot]);
+            d->tokens[i] = q->tokens[slot];
+        }
+        q->head = (q->head + m) % q->cap;
+        q->n -= m;
+        atomic_store(&g_depth, q->n);
+        if (q->pushers_waiting > 0)
+            pthread_cond_broadcast(&q->not_full);
+        *clicks = d->clicks;
+        *n = m;
+    } else if (m > 0) {
+        pthread_cond_signal(&q->not_empty); /* out of memory: the thread takes them */
+    }
+    if (q->n > 0 && d != NULL && !q->stopping) {
+        q->drain_queued = true; /* more than one batch was waiting */
+        q->drains++;
+        more = true;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (more)
+        drain_submit(q);
+    return d;
+}
+
+/* On the writer thread, after the commit. */
+static void drain_done(void *ctx, void *handle, enum tl_err err)
+{
+    struct tl_clicks *q = ctx;
+    struct drained *d = handle;
+    size_t i;
+
+    if (d != NULL) {
+        if (err != TL_OK) {
+            fprintf(stderr, "tracklink: storing %zu clicks failed: %s\n", d->n, tl_err_str(err));
+            atomic_fetch_add(&q->failed, d->n);
+            atomic_fetch_add(&g_failed, d->n);
+        } else {
+            atomic_fetch_add(&q->stored, d->n);
+            atomic_fetch_add(&g_stored, d->n);
+        }
+        atomic_fetch_add(&q->batches, 1);
+        atomic_fetch_add(&g_batches, 1);
+        if (q->cfg->resume != NULL)
+            for (i = 0; i < d->n; i++)
+                if (d->tokens[i] != NULL)
+                    q->cfg->resume(d->tokens[i], err == TL_OK);
+        free(d);
+    }
+    pthread_mutex_lock(&q->mu);
+    if (--q->drains == 0)
+        pthread_cond_broadcast(&q->drained);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Queues a drain job (drain_queued and drains already counted it); when
+ * the store refuses, the module's thread takes the clicks instead. */
+static void drain_submit(struct tl_clicks *q)
+{
+    enum tl_err err = TL_STORE(q->cfg->store, click_batch_async, drain_fill, drain_done, q);
+
+    if (err == TL_OK)
+        return;
+    pthread_mutex_lock(&q->mu);
+    q->drain_queued = false;
+    if (--q->drains == 0)
+        pthread_cond_broadcast(&q->drained);
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
 }
 
 static void *writer_main(void *arg)
@@ -175,6 +282,8 @@ struct tl_clicks *tl_clicks_start(const struct tl_clicks_config *cfg)
     pthread_cond_init(&q->not_empty, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&q->not_full, NULL);
+    pthread_cond_init(&q->drained, NULL);
+    q->drain = cfg->linger_ms == 0 && cfg->store->ops->click_batch_async != NULL;
     if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
         pthread_mutex_destroy(&q->mu);
         pthread_cond_destroy(&q->not_empty);
@@ -194,6 +303,7 @@ fail:
 enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *token)
 {
     size_t slot;
+    bool drain = false;
 
     pthread_mutex_lock(&q->mu);
     while (q->n == q->cap && !q->stopping) {
@@ -212,11 +322,21 @@ enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *
     atomic_store(&g_depth, q->n);
     /* Wake the writer only when it sleeps: a busy writer takes this click
      * with the next batch, and a futex call per click would cost more
-     * than the click. */
-    if (q->writer_idle || (q->lingering && q->n == TL_CLICKS_BATCH_MAX))
+     * than the click. In drain mode the store's writer is told instead,
+     * once per batch. */
+    if (q->drain) {
+        drain = !q->drain_queued;
+        if (drain) {
+            q->drain_queued = true;
+            q->drains++;
+        }
+    } else if (q->writer_idle || (q->lingering && q->n == TL_CLICKS_BATCH_MAX)) {
         pthread_cond_signal(&q->not_empty);
+    }
     pthread_mutex_unlock(&q->mu);
     atomic_fetch_add(&q->queued, 1);
+    if (drain)
+        drain_submit(q);
     return TL_OK;
 }
 
@@ -230,6 +350,11 @@ void tl_clicks_stop(struct tl_clicks *q)
     pthread_cond_broadcast(&q->not_full);
     pthread_mutex_unlock(&q->mu);
     pthread_join(q->thread, NULL);
+    pthread_mutex_lock(&q->mu);
+    while (q->drains > 0)
+        pthread_cond_wait(&q->drained, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+    pthread_cond_destroy(&q->drained);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->not_empty);
     pthread_cond_destroy(&q->not_full);

@@ -834,6 +834,143 @@ static enum tl_err decide_probe(void *ctx, const struct tl_click_info *click,
     return TL_OK;
 }
 
+/* The asynchronous writer jobs: a callback after the commit, no waiting. */
+struct async_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int calls;
+    enum tl_err err;
+    void *handle;
+    const struct tl_click *clicks; /* what fill hands over */
+    size_t n, fills;
+};
+
+static void async_init(struct async_wait *w)
+{
+    memset(w, 0, sizeof(*w));
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+}
+
+static void async_wait_done(struct async_wait *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->calls == 0)
+        pthread_cond_wait(&w->cv, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+}
+
+static void *fill_probe(void *ctx, const struct tl_click **clicks, size_t *n)
+{
+    struct async_wait *w = ctx;
+
+    w->fills++;
+    *clicks = w->clicks;
+    *n = w->n;
+    return w; /* the handle done gets back */
+}
+
+static void batch_done_probe(void *ctx, void *handle, enum tl_err err)
+{
+    struct async_wait *w = ctx;
+
+    pthread_mutex_lock(&w->mu);
+    w->calls++;
+    w->err = err;
+    w->handle = handle;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void record_done_probe(void *arg, enum tl_err err)
+{
+    batch_done_probe(arg, NULL, err);
+}
+
+static void test_async_jobs(void **state)
+{
+    struct fx *f = *state;
+    struct tl_click k[2];
+    struct tl_conversion out;
+    struct async_wait w;
+    struct seen x;
+    bool created = true;
+    int64_t pid, cid;
+    int i;
+
+    pid = mk_program(f, &f->brand, "Main", "k1");
+    cid = mk_campaign(f, pid, "C1");
+    memset(k, 0, sizeof(k));
+    for (i = 0; i < 2; i++) {
+        snprintf(k[i].click_id, sizeof(k[i].click_id), "as-%d", i);
+        k[i].ts_ms = 1700000000000 + i;
+        k[i].partner_id = f->partner.account_id;
+        k[i].task_id = 7;
+        k[i].campaign_id = cid;
+        k[i].program_id = pid;
+        snprintf(k[i].currency, sizeof(k[i].currency), "USD");
+    }
+
+    /* A click batch decided when the writer gets to it. */
+    async_init(&w);
+    w.clicks = k;
+    w.n = 2;
+    assert_int_equal(TL_STORE(f->s, click_batch_async, fill_probe, batch_done_probe, &w), TL_OK);
+    async_wait_done(&w);
+    assert_int_equal(w.calls, 1);
+    assert_int_equal(w.fills, 1);
+    assert_int_equal(w.err, TL_OK);
+    assert_ptr_equal(w.handle, &w);
+    memset(&x, 0, sizeof(x));
+    x.answer = TL_ERR_NOTFOUND;
+    assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand, "as-1", decide_probe, &x, f->a,
+                              &out, &created),
+                     TL_ERR_NOTFOUND);
+    assert_true(x.click); /* stored */
+
+    /* An empty one is called back all the same. */
+    async_init(&w);
+    assert_int_equal(TL_STORE(f->s, click_batch_async, fill_probe, batch_done_probe, &w), TL_OK);
+    async_wait_done(&w);
+    assert_int_equal(w.calls, 1);
+    assert_int_equal(w.err, TL_OK);
+
+    /* A conversion recorded without waiting: *out and *created are filled
+     * when done is called. */
+    async_init(&w);
+    memset(&x, 0, sizeof(x));
+    x.answer = TL_OK;
+    assert_int_equal(TL_STORE(f->s, conversion_record_async, &f->brand, "as-0", decide_probe, &x,
+                              f->a, &out, &created, record_done_probe, &w),
+                     TL_OK);
+    async_wait_done(&w);
+    assert_int_equal(w.err, TL_OK);
+    assert_true(created);
+    assert_true(out.id > 0);
+    assert_string_equal(out.click_id, "as-0");
+
+    /* The same order again: a replay, not created. */
+    async_init(&w);
+    assert_int_equal(TL_STORE(f->s, conversion_record_async, &f->brand, "as-0", decide_probe, &x,
+                              f->a, &out, &created, record_done_probe, &w),
+                     TL_OK);
+    async_wait_done(&w);
+    assert_int_equal(w.err, TL_OK);
+    assert_false(created);
+
+    /* A refusal comes back as the job's error. */
+    async_init(&w);
+    x.answer = TL_ERR_INVALID;
+    assert_int_equal(TL_STORE(f->s, conversion_record_async, &f->brand, "as-1", decide_probe, &x,
+                              f->a, &out, &created, record_done_probe, &w),
+                     TL_OK);
+    async_wait_done(&w);
+    assert_int_equal(w.err, TL_ERR_INVALID);
+    assert_false(created);
+}
+
 static void test_conversion_record(void **state)
 {
     struct fx *f = *state;
@@ -1180,6 +1317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conversion_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conversion_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena_exhausted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_isolation, setup, teardown),
