@@ -37,10 +37,14 @@ struct tl_clicks_config {
     size_t queue_cap; /* slots; 0: TL_CLICKS_QUEUE_DEFAULT */
     /* How long a batch may stay open for more clicks, once it has one
      * (async mode: nobody waits for the commit, and bigger batches write
-     * each hot page once). 0: commit what is there at once (sync mode). */
+     * each hot page once). 0: commit what is there at once (sync mode):
+     * then, when the store has click_batch_async, batches go straight to
+     * its writer as drain jobs, and resume is called on the store's
+     * thread. */
     int linger_ms;
-    /* Called on the writer thread with each token once its click is stored
-     * (stored is false when the batch failed). May be NULL. */
+    /* Called with each token once its click is stored (stored is false
+     * when the batch failed), on the click thread or the store's writer
+     * thread. May be NULL. */
     void (*resume)(void *token, bool stored);
 };
 
