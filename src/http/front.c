@@ -15,7 +15,11 @@
  *    the front's epoll set and goes, with its unread request, to
  *    libmicrohttpd.
  * A deferred answer (sync clicks) is kept on its connection, which reads
- * nothing more until tl_http_resume posts it back to its thread.
+ * nothing more until tl_http_resume posts it back to its thread. So is a
+ * suspended request (a TL_ROUTE_ASYNC route, POST /api/v1/conversions,
+ * whose body the peek holds): its handler queued work on the store and
+ * returned; tl_http_resume posts it back, and its finish function builds
+ * the answer on this thread.
  */
 #define _GNU_SOURCE /* accept4 */
 #include "http/front.h"
@@ -662,7 +666,7 @@ static bool parse_query(struct tl_arena *a, const char *q, size_t n, struct freq
 
 static void log_5xx(const char *path, int status, const char *code, const char *detail)
 {
-    fprintf(stderr, "tracklink: %d GET %s (front): %s: %s\n", status, path, code != NULL ? code : "-",
+    fprintf(stderr, "tracklink: %d %s (front): %s: %s\n", status, path, code != NULL ? code : "-",
             detail != NULL ? detail : "-");
 }
 

@@ -6,7 +6,10 @@
  * The front owns the listening socket and every new connection. It reads
  * requests with MSG_PEEK and parses them with llhttp; a complete GET or
  * HEAD of an inline route (the redirect) is answered on the front's own
- * thread, and only then are its bytes taken off the socket. Anything else
+ * thread, and only then are its bytes taken off the socket. So is a POST
+ * to a TL_ROUTE_ASYNC route (recording a conversion) whose body the peek
+ * holds and whose key the API remembers: its handler suspends it while the
+ * store works (tl_req_suspend), and it is answered on resume. Anything else
  * (another route, a body, HTTP/1.0, a header it does not take, a parse
  * error, a cache miss that needs a worker) leaves the front untouched in
  * the kernel's buffer: the connection, with the request still unread, is
