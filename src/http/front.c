@@ -50,18 +50,18 @@
 #include "http/problem.h"
 #include "http/router.h"
 
-#define READ_MAX      (16 * 1024) /* a request must fit, or it goes to MHD */
-#define OUT_FLUSH     (64 * 1024) /* stop taking pipelined requests past it */
-#define HEADERS_MAX   64
-#define QPARAMS_MAX   256
-#define EVENTS_MAX    64
-#define ACCEPT_BATCH  32
-#define IP_SLOTS      4096
-#define REQ_ARENA_CAP (1024 * 1024)
-#define DATE_LEN      64
-#define POST_BODY_MAX (8 * 1024)  /* larger bodies go to MHD */
+#define READ_MAX        (16 * 1024) /* a request must fit, or it goes to MHD */
+#define OUT_FLUSH       (64 * 1024) /* stop taking pipelined requests past it */
+#define HEADERS_MAX     64
+#define QPARAMS_MAX     256
+#define EVENTS_MAX      64
+#define ACCEPT_BATCH    32
+#define IP_SLOTS        4096
+#define REQ_ARENA_CAP   (1024 * 1024)
+#define DATE_LEN        64
+#define POST_BODY_MAX   (8 * 1024) /* larger bodies go to MHD */
 #define ASYNC_ARENA_CAP (1024 * 1024)
-#define ARENA_SPARES  64
+#define ARENA_SPARES    64
 
 /* epoll tags that are not connections */
 static char tag_listen, tag_wake;
@@ -105,18 +105,18 @@ struct fthread {
     pthread_t tid;
     bool started;
     int ep, wake_fd;
-    char *rbuf;               /* READ_MAX, the peeked bytes */
-    char *obuf;               /* answers of this round */
+    char *rbuf; /* READ_MAX, the peeked bytes */
+    char *obuf; /* answers of this round */
     size_t olen, ocap;
-    struct tl_arena *arena;   /* one request's, reset after it */
+    struct tl_arena *arena; /* one request's, reset after it */
     /* Arenas of requests that may be suspended, kept warm for the next. */
     struct tl_arena *spare[ARENA_SPARES];
     size_t n_spare;
     struct fconn *conns;
     size_t n_conns;
-    pthread_mutex_t mu;       /* guards resumed */
+    pthread_mutex_t mu; /* guards resumed */
     struct fconn *resumed;
-    char date[DATE_LEN];      /* "Date: ...\r\n" of date_at */
+    char date[DATE_LEN]; /* "Date: ...\r\n" of date_at */
     time_t date_at;
     time_t swept_at;
     bool stop_seen;
@@ -372,7 +372,8 @@ static bool render(struct fthread *t, int status, const struct tl_resp_header *h
 
     if (status < 100 || status > 599)
         status = 500;
-    need = 256 + body_len + (ctype != NULL ? strlen(ctype) : 0) + (reason != NULL ? strlen(reason) : 0);
+    need = 256 + body_len + (ctype != NULL ? strlen(ctype) : 0) +
+           (reason != NULL ? strlen(reason) : 0);
     for (i = 0; i < n_hdrs; i++) {
         if (strpbrk(hdrs[i].value, "\r\n") != NULL || strpbrk(hdrs[i].name, "\r\n:") != NULL)
             return render(t, 500, NULL, 0, NULL, NULL, 0, head, close);
@@ -765,8 +766,7 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
 
     qmark = memchr(ps.url.at, '?', ps.url.len);
     path_len = qmark != NULL ? (size_t)(qmark - ps.url.at) : ps.url.len;
-    if (!safe_path(ps.url.at, path_len) ||
-        (path_len == 8 && memcmp(ps.url.at, "/metrics", 8) == 0))
+    if (!safe_path(ps.url.at, path_len) || (path_len == 8 && memcmp(ps.url.at, "/metrics", 8) == 0))
         return STEP_HANDOFF;
 
     /* A request that may be suspended gets an arena of its own. */
@@ -991,8 +991,8 @@ static bool finish_suspended(struct fthread *t, struct fconn *c, bool ok, int *s
                            "the request could not be completed");
             err = TL_ERR_BUSY;
         }
-        rendered = render_result(t, err, &resp, &prob, c->held_head, c->held_close, req->path,
-                                 status);
+        rendered =
+            render_result(t, err, &resp, &prob, c->held_head, c->held_close, req->path, status);
     } else {
         json_decref(resp.json);
     }
@@ -1144,7 +1144,8 @@ static void sweep(struct fthread *t, time_t now, bool stopping)
         next = c->next;
         if (c->deferred)
             continue;
-        if (stopping ? c->pend_len == 0 || now - c->last > 1 : now - c->last > (time_t)cfg->timeout_s)
+        if (stopping ? c->pend_len == 0 || now - c->last > 1
+                     : now - c->last > (time_t)cfg->timeout_s)
             conn_close(c);
     }
 }

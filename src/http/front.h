@@ -38,8 +38,8 @@
 struct tl_front;
 
 struct tl_front_config {
-    int listen_fd;     /* bound, listening, non-blocking; stays the caller's */
-    unsigned threads;  /* at least 1 */
+    int listen_fd;    /* bound, listening, non-blocking; stays the caller's */
+    unsigned threads; /* at least 1 */
     unsigned connection_limit;
     unsigned per_ip_limit;
     unsigned timeout_s; /* idle keep-alive connections are closed after it */
@@ -48,8 +48,7 @@ struct tl_front_config {
     void *app;
     /* Authenticates without blocking (TL_ERR_AGAIN: it would block); NULL
      * leaves every authenticated route to libmicrohttpd. */
-    enum tl_err (*authenticate_cached)(void *app, const char *authorization,
-                                       struct tl_actor *out);
+    enum tl_err (*authenticate_cached)(void *app, const char *authorization, struct tl_actor *out);
     /* Takes over fd (it closes it in any case) with its unread request. */
     void (*handoff)(void *cls, int fd, const struct sockaddr *addr, socklen_t addr_len);
     void *handoff_cls;
