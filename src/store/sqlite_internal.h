@@ -78,6 +78,8 @@ struct sqlite_store {
     struct job *head, *tail;
     bool stopping;
     uint64_t jobs, commits;
+    size_t queued;     /* jobs in the queue (under mu) */
+    size_t last_batch; /* jobs in the writer's last transaction */
 
     /* The checkpointer: its own connection and thread copy the WAL back
      * into the database (PASSIVE), so that no commit pays for it. */
