@@ -20,6 +20,17 @@ int64_t tl_time_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void tl_time_deadline_us(struct timespec *ts, int64_t us)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)(us / 1000000);
+    ts->tv_nsec += (long)(us % 1000000) * 1000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 /* Days since 1970-01-01 of a Gregorian y-m-d (m 1-12, d 1-31). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {

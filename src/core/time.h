@@ -8,6 +8,7 @@
 #define TL_CORE_TIME_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "core/err.h"
 
@@ -16,6 +17,10 @@
 
 /* Milliseconds since the Unix epoch, from CLOCK_REALTIME. */
 int64_t tl_time_now_ms(void);
+
+/* *ts = CLOCK_MONOTONIC now plus us microseconds: a deadline for
+ * pthread_cond_timedwait on a condition variable set to that clock. */
+void tl_time_deadline_us(struct timespec *ts, int64_t us);
 
 /*
  * Writes ms as RFC 3339 UTC without fraction ("2026-11-28T21:00:00Z") to

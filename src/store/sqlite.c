@@ -492,14 +492,6 @@ abort:
 
 #define BATCH_WAIT_US 100 /* the longest the writer waits for company */
 
-static void deadline_after_us(struct timespec *ts, long us)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_nsec += us * 1000L;
-    ts->tv_sec += ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
-}
-
 static void *writer_main(void *arg)
 {
     struct sqlite_store *st = arg;
@@ -523,7 +515,7 @@ static void *writer_main(void *arg)
          * and a commit that starts without them would leave them to wait
          * for the whole next one. A lone write never waits. */
         if (st->queued < st->last_batch && !st->stopping) {
-            deadline_after_us(&deadline, BATCH_WAIT_US);
+            tl_time_deadline_us(&deadline, BATCH_WAIT_US);
             while (st->queued < st->last_batch && !st->stopping &&
                    pthread_cond_timedwait(&st->work_cv, &st->mu, &deadline) == 0)
                 ;

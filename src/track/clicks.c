@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include "core/time.h"
 #include "http/metrics.h"
 
 struct tl_clicks {
@@ -97,14 +98,6 @@ static size_t take(struct tl_clicks *q)
     if (q->pushers_waiting > 0)
         pthread_cond_broadcast(&q->not_full);
     return n;
-}
-
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_nsec += (long)ms * 1000000L;
-    ts->tv_sec += ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
 }
 
 /* A drain job's clicks, copied out of the ring. */
@@ -231,7 +224,7 @@ static void *writer_main(void *arg)
          * leaves) once per batch. In sync mode what arrived while the last
          * batch committed is the next batch. */
         if (q->cfg->linger_ms > 0 && q->n < TL_CLICKS_BATCH_MAX && !q->stopping) {
-            deadline_after(&deadline, q->cfg->linger_ms);
+            tl_time_deadline_us(&deadline, (int64_t)q->cfg->linger_ms * 1000);
             q->lingering = true;
             while (q->n < TL_CLICKS_BATCH_MAX && !q->stopping &&
                    pthread_cond_timedwait(&q->not_empty, &q->mu, &deadline) == 0)

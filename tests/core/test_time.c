@@ -249,9 +249,25 @@ static void test_now(void **state)
     assert_true(b >= a);
 }
 
+static void test_deadline_us(void **state)
+{
+    struct timespec now, d;
+    int64_t delta_ns;
+
+    (void)state;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    tl_time_deadline_us(&d, 1500000); /* 1.5 s: crosses a second */
+    assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+    delta_ns = (int64_t)(d.tv_sec - now.tv_sec) * 1000000000 + (d.tv_nsec - now.tv_nsec);
+    assert_true(delta_ns >= 1500000000 && delta_ns < 1600000000);
+    tl_time_deadline_us(&d, 999999);
+    assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deadline_us),
         cmocka_unit_test(test_known_instants),
         cmocka_unit_test(test_format_drops_ms),
         cmocka_unit_test(test_parse_valid),
