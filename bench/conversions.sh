@@ -36,7 +36,7 @@ for _ in $(seq 100); do
 done
 python3 bench/conversions.py clicks "127.0.0.1:$PORT" "$KEY" 2000 "$TMP/clicks"
 out=$(wrk -t1 -c"$CLIENTS" -d"${DURATION}s" -s bench/conversions.lua \
-      "http://127.0.0.1:$PORT" -- "$TMP/clicks" 2>&1)
+      "http://127.0.0.1:$PORT" -- "$TMP/clicks" "$((DURATION * 80000))" 2>&1)
 line=$(printf '%s\n' "$out" | grep '^RESULT') || { echo "$out"; exit 1; }
 rps=$(printf '%s\n' "$line" | sed 's/.*rps=\([0-9]*\).*/\1/')
 p99=$(printf '%s\n' "$line" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
