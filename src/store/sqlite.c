@@ -292,6 +292,7 @@ static void conn_close(struct conn *c)
         if (c->slots[i].stmt != NULL)
             sqlite3_finalize(c->slots[i].stmt);
     free(c->slots);
+    sq_rollup_free(c);
     sqlite3_close_v2(c->db);
     free(c);
 }
@@ -466,6 +467,7 @@ static void run_batch(struct conn *c, struct job *batch)
         batch_fail(batch, err == TL_ERR_BUSY ? TL_ERR_BUSY : TL_ERR_IO);
         return;
     }
+    sq_rollup_begin(c);
     for (j = batch; j != NULL; j = j->next) {
         err = sq_exec_cached(c, SQL_SAVEPOINT);
         if (err != TL_OK)
@@ -480,10 +482,12 @@ static void run_batch(struct conn *c, struct job *batch)
             goto abort;
         if (sq_exec_cached(c, SQL_RELEASE) != TL_OK)
             goto abort;
+        sq_rollup_job_end(c, j->err == TL_OK);
     }
-    if (sq_exec_cached(c, SQL_COMMIT) == TL_OK)
+    if (sq_rollup_flush(c) == TL_OK && sq_exec_cached(c, SQL_COMMIT) == TL_OK)
         return;
 abort:
+    sq_rollup_abort(c);
     if (!sqlite3_get_autocommit(c->db))
         sq_exec_cached(c, SQL_ROLLBACK);
     for (j = batch; j != NULL; j = j->next)

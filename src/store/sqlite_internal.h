@@ -35,6 +35,8 @@ struct stmt_slot {
 
 struct sqlite_store;
 
+struct sq_roll;
+
 struct conn {
     sqlite3 *db;
     struct stmt_slot *slots;
@@ -42,6 +44,12 @@ struct conn {
     size_t n;
     struct sqlite_store *st;
     struct conn *prev, *next; /* in st->readers */
+    /* The writer's deferred rollups (sqlite_rollup.c): roll[0, roll_job)
+     * are the finished jobs' additions, one per key; roll[roll_job,
+     * n_roll) the running job's. */
+    bool rolling;
+    struct sq_roll *roll;
+    size_t n_roll, cap_roll, roll_job;
 };
 
 /* A unit of work for the writer thread; runs inside a savepoint. */
@@ -201,6 +209,16 @@ struct sq_rollup {
 enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r);     /* stats_hourly */
 enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r); /* the coarse copy */
 enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r);      /* both */
+/* Inside the writer's transaction (run_batch), sq_rollup_add defers its
+ * additions: a job's join the others' when it ends well (keep) and go with
+ * its savepoint otherwise, and sq_rollup_flush writes each key once, just
+ * before COMMIT. Conversions in one commit mostly share their hour and
+ * campaign: one upsert per table instead of one per conversion. */
+void sq_rollup_begin(struct conn *c);
+void sq_rollup_job_end(struct conn *c, bool keep);
+enum tl_err sq_rollup_flush(struct conn *c);
+void sq_rollup_abort(struct conn *c);
+void sq_rollup_free(struct conn *c);
 
 /* sqlite_reports.c */
 enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
