@@ -209,6 +209,10 @@ struct sq_rollup {
 enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r);     /* stats_hourly */
 enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r); /* the coarse copy */
 enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r);      /* both */
+/* Whether a and b fall in the same coarse row (hour, campaign, currency);
+ * adding r's sums to *to. */
+bool sq_rollup_same_coarse(const struct sq_rollup *a, const struct sq_rollup *b);
+void sq_rollup_add_sums(struct sq_rollup *to, const struct sq_rollup *r);
 /* Inside the writer's transaction (run_batch), sq_rollup_add defers its
  * additions: a job's join the others' when it ends well (keep) and go with
  * its savepoint otherwise, and sq_rollup_flush writes each key once, just

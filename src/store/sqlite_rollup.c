@@ -91,22 +91,27 @@ enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r)
     return err;
 }
 
-/* Keys compare their own currency: e->r.currency is not kept, as roll
- * moves when it grows. */
-static bool same_fine(const struct sq_roll *a, const struct sq_roll *b)
+/* Entry i, its currency pointing at its own copy (roll moves as it grows,
+ * and entries move as jobs end: the pointer is set at each read). */
+static struct sq_rollup *roll_at(struct conn *c, size_t i)
 {
-    return a->r.hour_ms == b->r.hour_ms && a->r.campaign_id == b->r.campaign_id &&
-           a->r.task_id == b->r.task_id && a->r.partner_id == b->r.partner_id &&
-           a->r.link_id == b->r.link_id && strcmp(a->currency, b->currency) == 0;
+    c->roll[i].r.currency = c->roll[i].currency;
+    return &c->roll[i].r;
 }
 
-static bool same_coarse(const struct sq_roll *a, const struct sq_roll *b)
+static bool same_fine(const struct sq_rollup *a, const struct sq_rollup *b)
 {
-    return a->r.hour_ms == b->r.hour_ms && a->r.campaign_id == b->r.campaign_id &&
+    return sq_rollup_same_coarse(a, b) && a->task_id == b->task_id &&
+           a->partner_id == b->partner_id && a->link_id == b->link_id;
+}
+
+bool sq_rollup_same_coarse(const struct sq_rollup *a, const struct sq_rollup *b)
+{
+    return a->hour_ms == b->hour_ms && a->campaign_id == b->campaign_id &&
            strcmp(a->currency, b->currency) == 0;
 }
 
-static void add_sums(struct sq_rollup *to, const struct sq_rollup *r)
+void sq_rollup_add_sums(struct sq_rollup *to, const struct sq_rollup *r)
 {
     to->clicks += r->clicks;
     to->unique_clicks += r->unique_clicks;
@@ -136,7 +141,6 @@ enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r)
     }
     e = &c->roll[c->n_roll++];
     e->r = *r;
-    e->r.currency = NULL;
     strcpy(e->currency, r->currency);
     return TL_OK;
 }
@@ -156,10 +160,10 @@ void sq_rollup_job_end(struct conn *c, bool keep)
         return;
     }
     for (i = c->roll_job; i < c->n_roll; i++) {
-        for (k = 0; k < c->roll_job && !same_fine(&c->roll[k], &c->roll[i]); k++)
+        for (k = 0; k < c->roll_job && !same_fine(roll_at(c, k), roll_at(c, i)); k++)
             ;
         if (k < c->roll_job)
-            add_sums(&c->roll[k].r, &c->roll[i].r);
+            sq_rollup_add_sums(&c->roll[k].r, &c->roll[i].r);
         else
             c->roll[c->roll_job++] = c->roll[i];
     }
@@ -168,29 +172,25 @@ void sq_rollup_job_end(struct conn *c, bool keep)
 
 enum tl_err sq_rollup_flush(struct conn *c)
 {
-    struct sq_rollup r;
+    struct sq_rollup coarse;
     size_t i, k;
     enum tl_err err = TL_OK;
 
     c->rolling = false;
-    for (i = 0; i < c->roll_job && err == TL_OK; i++) {
-        r = c->roll[i].r;
-        r.currency = c->roll[i].currency;
-        err = sq_rollup_fine(c, &r);
-    }
+    for (i = 0; i < c->roll_job && err == TL_OK; i++)
+        err = sq_rollup_fine(c, roll_at(c, i));
     /* One coarse row per (hour, campaign, currency), summed over the fine
      * keys that share it, written where it first appears. */
     for (i = 0; i < c->roll_job && err == TL_OK; i++) {
-        for (k = 0; k < i && !same_coarse(&c->roll[k], &c->roll[i]); k++)
+        for (k = 0; k < i && !sq_rollup_same_coarse(&c->roll[k].r, &c->roll[i].r); k++)
             ;
         if (k < i)
             continue;
-        r = c->roll[i].r;
-        r.currency = c->roll[i].currency;
+        coarse = c->roll[i].r;
         for (k = i + 1; k < c->roll_job; k++)
-            if (same_coarse(&c->roll[k], &c->roll[i]))
-                add_sums(&r, &c->roll[k].r);
-        err = sq_rollup_campaign(c, &r);
+            if (sq_rollup_same_coarse(&c->roll[k].r, &coarse))
+                sq_rollup_add_sums(&coarse, &c->roll[k].r);
+        err = sq_rollup_campaign(c, &coarse);
     }
     c->n_roll = c->roll_job = 0;
     return err;

@@ -299,17 +299,12 @@ static void add_coarse(struct sq_rollup *coarse, size_t *n, const struct sq_roll
     size_t i;
 
     /* A batch touches few campaign-hours: a linear search is enough. */
-    for (i = 0; i < *n; i++)
-        if (coarse[i].campaign_id == r->campaign_id && coarse[i].hour_ms == r->hour_ms &&
-            strcmp(coarse[i].currency, r->currency) == 0)
-            break;
-    if (i == *n) {
+    for (i = 0; i < *n && !sq_rollup_same_coarse(&coarse[i], r); i++)
+        ;
+    if (i == *n)
         coarse[(*n)++] = *r;
-        return;
-    }
-    coarse[i].clicks += r->clicks;
-    coarse[i].unique_clicks += r->unique_clicks;
-    coarse[i].bot_clicks += r->bot_clicks;
+    else
+        sq_rollup_add_sums(&coarse[i], r);
 }
 
 static enum tl_err batch_job(struct conn *c, void *arg)
