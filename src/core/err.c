@@ -17,10 +17,14 @@ const char *tl_err_str(enum tl_err err)
     case TL_ERR_METHOD: return "method";
     case TL_ERR_CONFLICT: return "conflict";
     case TL_ERR_TOOLARGE: return "toolarge";
+    case TL_ERR_URITOOLONG: return "uritoolong";
+    case TL_ERR_HEADERS: return "headers";
+    case TL_ERR_TOOMANY: return "toomany";
     case TL_ERR_INVALID: return "invalid";
     case TL_ERR_NOMEM: return "nomem";
     case TL_ERR_IO: return "io";
     case TL_ERR_BUSY: return "busy";
+    case TL_ERR_UNAVAILABLE: return "unavailable";
     case TL_ERR_INTERNAL: return "internal";
     case TL_ERR_AGAIN: return "again";
     }

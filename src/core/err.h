@@ -20,10 +20,14 @@ enum tl_err {
     TL_ERR_METHOD,       /* 405: route exists, method does not */
     TL_ERR_CONFLICT,     /* 409: conflicts with the current state */
     TL_ERR_TOOLARGE,     /* 413: body over the cap */
+    TL_ERR_URITOOLONG,   /* 414: request target over the cap */
+    TL_ERR_HEADERS,      /* 431: header section over the cap */
+    TL_ERR_TOOMANY,      /* 429: too many attempts; retry later */
     TL_ERR_INVALID,      /* 422: well-formed input that breaks a rule */
     TL_ERR_NOMEM,        /* 500: allocation failed or a cap was hit */
     TL_ERR_IO,           /* 500: storage or OS failure */
     TL_ERR_BUSY,         /* 503: temporarily unable (shutting down, full) */
+    TL_ERR_UNAVAILABLE,  /* 503: the store cannot be reached; retry later */
     TL_ERR_INTERNAL,     /* 500: a bug */
     TL_ERR_AGAIN,        /* not an answer: run again where blocking is allowed */
 };

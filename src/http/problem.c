@@ -21,8 +21,12 @@ int tl_http_status(enum tl_err err)
     case TL_ERR_METHOD: return 405;
     case TL_ERR_CONFLICT: return 409;
     case TL_ERR_TOOLARGE: return 413;
+    case TL_ERR_URITOOLONG: return 414;
+    case TL_ERR_HEADERS: return 431;
+    case TL_ERR_TOOMANY: return 429;
     case TL_ERR_INVALID: return 422;
-    case TL_ERR_BUSY: return 503;
+    case TL_ERR_BUSY:
+    case TL_ERR_UNAVAILABLE: return 503;
     case TL_OK:
     case TL_ERR_NOMEM:
     case TL_ERR_IO:
@@ -42,8 +46,12 @@ const char *tl_http_default_code(enum tl_err err)
     case TL_ERR_METHOD: return "method_not_allowed";
     case TL_ERR_CONFLICT: return "conflict";
     case TL_ERR_TOOLARGE: return "payload_too_large";
+    case TL_ERR_URITOOLONG: return "uri_too_long";
+    case TL_ERR_HEADERS: return "headers_too_large";
+    case TL_ERR_TOOMANY: return "too_many_requests";
     case TL_ERR_INVALID: return "invalid_value";
     case TL_ERR_BUSY: return "unavailable";
+    case TL_ERR_UNAVAILABLE: return "store_unavailable";
     case TL_OK:
     case TL_ERR_NOMEM:
     case TL_ERR_IO:
