@@ -96,6 +96,11 @@ TL_HANDLER(tl_api_session_create); /* POST   /api/v1/session */
 TL_HANDLER(tl_api_session_get);    /* GET    /api/v1/session */
 TL_HANDLER(tl_api_session_delete); /* DELETE /api/v1/session */
 
+/* keys.c: API keys, an account's own; the operator's for any account */
+TL_HANDLER(tl_api_keys_list);   /* GET    /api/v1/api-keys */
+TL_HANDLER(tl_api_keys_create); /* POST   /api/v1/api-keys */
+TL_HANDLER(tl_api_keys_revoke); /* DELETE /api/v1/api-keys/{id} */
+
 /* ops.c */
 TL_HANDLER(tl_api_healthz); /* GET /healthz (no auth) */
 

@@ -27,6 +27,11 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/api/v1/session", TL_AUTH_NONE, tl_api_session_get, "session.get", 0},
     {TL_DELETE, "/api/v1/session", TL_AUTH_NONE, tl_api_session_delete, "session.delete", 0},
 
+    /* API keys: an account's own, or any account's for the operator */
+    {TL_GET, "/api/v1/api-keys", TL_AUTH_ANY, tl_api_keys_list, "api_keys.list", 0},
+    {TL_POST, "/api/v1/api-keys", TL_AUTH_ANY, tl_api_keys_create, "api_keys.create", 0},
+    {TL_DELETE, "/api/v1/api-keys/{id}", TL_AUTH_ANY, tl_api_keys_revoke, "api_keys.revoke", 0},
+
     /* programs */
     {TL_POST, "/api/v1/programs", BRAND, tl_api_programs_create, "programs.create", 0},
     {TL_GET, "/api/v1/programs", BRAND, tl_api_programs_list, "programs.list", 0},
@@ -44,8 +49,8 @@ const struct tl_route tl_api_routes[] = {
      "program_partners.list", 0},
 
     /* campaigns */
-    {TL_POST, "/api/v1/programs/{id}/campaigns", BRAND, tl_api_campaigns_create,
-     "campaigns.create", 0},
+    {TL_POST, "/api/v1/programs/{id}/campaigns", BRAND, tl_api_campaigns_create, "campaigns.create",
+     0},
     {TL_GET, "/api/v1/campaigns", BOTH, tl_api_campaigns_list, "campaigns.list", 0},
     {TL_GET, "/api/v1/campaigns/{id}", BOTH, tl_api_campaigns_get, "campaigns.get", 0},
     {TL_PATCH, "/api/v1/campaigns/{id}", BRAND, tl_api_campaigns_patch, "campaigns.patch", 0},
@@ -59,10 +64,10 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/api/v1/campaigns/{id}/tasks", BOTH, tl_api_tasks_list, "tasks.list", 0},
     {TL_GET, "/api/v1/tasks/{id}", BOTH, tl_api_tasks_get, "tasks.get", 0},
     {TL_PATCH, "/api/v1/tasks/{id}", BRAND, tl_api_tasks_patch, "tasks.patch", 0},
-    {TL_POST, "/api/v1/tasks/{id}/partners", BRAND, tl_api_task_partners_add,
-     "task_partners.add", 0},
-    {TL_GET, "/api/v1/tasks/{id}/partners", BRAND, tl_api_task_partners_list,
-     "task_partners.list", 0},
+    {TL_POST, "/api/v1/tasks/{id}/partners", BRAND, tl_api_task_partners_add, "task_partners.add",
+     0},
+    {TL_GET, "/api/v1/tasks/{id}/partners", BRAND, tl_api_task_partners_list, "task_partners.list",
+     0},
     {TL_GET, "/api/v1/me/tasks", PARTNER, tl_api_me_tasks, "me.tasks", 0},
 
     /* tracking links */
@@ -80,8 +85,7 @@ const struct tl_route tl_api_routes[] = {
      TL_ROUTE_ASYNC},
     {TL_GET, "/api/v1/conversions", BOTH, tl_api_conversions_list, "conversions.list", 0},
     {TL_GET, "/api/v1/conversions/{id}", BOTH, tl_api_conversions_get, "conversions.get", 0},
-    {TL_PATCH, "/api/v1/conversions/{id}", BRAND, tl_api_conversions_patch,
-     "conversions.patch", 0},
+    {TL_PATCH, "/api/v1/conversions/{id}", BRAND, tl_api_conversions_patch, "conversions.patch", 0},
     {TL_GET, "/api/v1/conversions/{id}/history", BOTH, tl_api_conversions_history,
      "conversions.history", 0},
     {TL_GET, "/postback", TL_AUTH_NONE, tl_api_postback, "postback", TL_ROUTE_DIRECT},
