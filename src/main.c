@@ -289,6 +289,7 @@ static int cmd_serve(int argc, char **argv)
     unsigned port;
     size_t len;
     sigset_t sigs;
+    uint64_t lost;
     int sig = 0, rc;
 
     rc = opts_init(&o);
@@ -335,6 +336,10 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (RLIMIT_FSIZE) reached makes a write fail with
+     * EFBIG, which the store reports like a full disk, instead of killing
+     * the process with the clicks it has queued. */
+    signal(SIGXFSZ, SIG_IGN);
     raise_fd_limit();
 
     if (open_store(o.db, &store) != 0)
@@ -397,12 +402,15 @@ static int cmd_serve(int argc, char **argv)
     fprintf(stderr, "tracklink: %s received, shutting down\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT");
     fflush(stderr);
-    /* Answer what is in flight, then store every queued click, then close. */
+    /* Answer what is in flight, then store every queued click, then close.
+     * A failing store gets TL_CLICKS_STOP_RETRY_MS from now; clicks it
+     * still refuses then are logged as lost, and the exit status is 1. */
+    tl_track_shutdown(track);
     tl_server_free(srv);
     tl_postbacks_stop(app.postbacks);
-    tl_track_stop(track);
+    lost = tl_track_stop(track);
     tl_store_close(store);
-    return 0;
+    return lost > 0 ? 1 : 0;
 }
 
 static int cmd_migrate(int argc, char **argv)

@@ -20,6 +20,15 @@
  *
  * A bot-flagged click converts like any other: a person misread as a bot
  * still converts.
+ *
+ * A click whose redirect was answered before its commit (async click
+ * durability) may still be in the click queue when its conversion comes.
+ * So a lookup that finds no click asks the click queue whether the id can
+ * be one of those (track.h tl_track_click_wait: by the time in the id, at
+ * no cost for any other id) and, if so, runs once more after the queue has
+ * stored everything pushed until then; a store that fails meanwhile
+ * answers 503 store_unavailable. On the front the second lookup is
+ * chained from the click queue's callback: no thread waits.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,6 +43,7 @@
 #include "core/payout.h"
 #include "core/time.h"
 #include "track/postbacks.h"
+#include "track/track.h"
 
 /* A conversion request, from a JSON body or a query string. */
 struct conv_input {
@@ -119,6 +129,7 @@ struct decide_ctx {
     const struct tl_problem *amount_prob;
     struct tl_problem *prob;
     enum tl_err refused; /* decide's error, TL_OK when it accepted */
+    bool no_click;       /* the store had no click with the id */
 };
 
 /*
@@ -188,6 +199,7 @@ static enum tl_err decide(void *arg, const struct tl_click_info *click, const st
 {
     struct decide_ctx *x = arg;
 
+    x->no_click = click == NULL;
     x->refused = decide_rules(x, click, p, c, v);
     return x->refused;
 }
@@ -208,6 +220,11 @@ struct conv_job {
     enum tl_err err;
     json_t *body; /* owns in's strings for POST /conversions; NULL otherwise */
     void *token;  /* tl_req_suspend's, when suspended */
+    struct tl_app *app;
+    struct tl_arena *arena; /* the request's */
+    int64_t click_floor;    /* tl_track_click_floor, read before the first lookup */
+    bool looked_again;
+    struct tl_clicks_waiter wait;
 };
 
 static enum tl_err conv_answer(struct tl_req *req, struct conv_job *j, struct tl_resp *resp,
@@ -236,12 +253,54 @@ static enum tl_err conv_answer(struct tl_req *req, struct conv_job *j, struct tl
     return tl_out_json(resp, 200, conversion_json(&j->out));
 }
 
-/* The store's thread, after the commit: the answer can be built. */
+/* Before the second lookup: what the first one answered is forgotten. */
+static void conv_again(struct conv_job *j, bool stored)
+{
+    tl_problem_init(&j->refusal);
+    j->x.refused = TL_OK;
+    j->x.no_click = false;
+    j->err = stored ? TL_OK : TL_ERR_UNAVAILABLE;
+}
+
+static void conv_done(void *arg, enum tl_err err);
+
+/* The click queue's callback (or conv_done's, when nothing is queued any
+ * more): the click is stored if it exists; look again, without waiting. */
+static void conv_clicks_stored(void *arg, bool stored)
+{
+    struct conv_job *j = arg;
+    struct tl_app *app = j->app;
+    enum tl_err queued;
+
+    conv_again(j, stored);
+    if (!stored) {
+        tl_http_resume(j->token, true);
+        return;
+    }
+    queued = TL_STORE(app->store, conversion_record_async, &j->brand, j->in.click_id, decide, &j->x,
+                      j->arena, &j->out, &j->created, conv_done, j);
+    if (queued != TL_OK) {
+        j->err = queued;
+        tl_http_resume(j->token, true);
+    }
+}
+
+/* The store's thread, after the commit: the answer can be built, unless
+ * the click may still be queued (then j is the click queue's). */
 static void conv_done(void *arg, enum tl_err err)
 {
     struct conv_job *j = arg;
 
     j->err = err;
+    if (j->x.no_click && !j->looked_again) {
+        j->looked_again = true;
+        switch (tl_track_click_wait(j->app->track, j->click_floor, j->in.click_id, &j->wait,
+                                    conv_clicks_stored, j)) {
+        case TL_CLICKS_WAITING: return;
+        case TL_CLICKS_STORED: conv_clicks_stored(j, true); return;
+        default: break;
+        }
+    }
     tl_http_resume(j->token, true);
 }
 
@@ -270,13 +329,16 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
     struct tl_app *app = req->app;
 
     tl_problem_init(&j->refusal);
-    j->x = (struct decide_ctx){j->key_program, &j->in, j->occurred, &j->amount_prob, &j->refusal,
-                               TL_OK};
+    j->x = (struct decide_ctx){j->key_program, &j->in, j->occurred, &j->amount_prob,
+                               &j->refusal,    TL_OK,  false};
     if (j->in.click_id == NULL)
         return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "click_id",
                               "click_id is required");
     if (j->in.click_id[0] == '\0' || strlen(j->in.click_id) > TL_CLICK_ID_MAX)
         return click_not_found(prob);
+    j->app = app;
+    j->arena = req->arena;
+    j->click_floor = tl_track_click_floor(app->track);
     if (!req->may_block) {
         enum tl_err queued;
 
@@ -295,6 +357,17 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
     }
     j->err = TL_STORE(app->store, conversion_record, &j->brand, j->in.click_id, decide, &j->x,
                       req->arena, &j->out, &j->created);
+    if (j->x.no_click) {
+        switch (tl_track_click_wait_blocking(app->track, j->click_floor, j->in.click_id)) {
+        case TL_CLICKS_STORED:
+            conv_again(j, true);
+            j->err = TL_STORE(app->store, conversion_record, &j->brand, j->in.click_id, decide,
+                              &j->x, req->arena, &j->out, &j->created);
+            break;
+        case TL_CLICKS_FAILED: conv_again(j, false); break;
+        default: break;
+        }
+    }
     return conv_answer(req, j, resp, prob);
 }
 

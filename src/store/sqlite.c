@@ -57,6 +57,17 @@ static void set_why(char *why, size_t why_len, const char *what, const char *det
                  detail != NULL ? detail : "");
 }
 
+/* The extended code last logged, 0 again after a commit that wrote: a
+ * failure that repeats (a full disk, met by every retry of a click batch)
+ * is logged once, not once per attempt. */
+static _Atomic int g_last_logged;
+
+static void log_err(sqlite3 *db, int ext, const char *what)
+{
+    if (atomic_exchange(&g_last_logged, ext) != ext)
+        fprintf(stderr, "tracklink: %s %d: %s\n", what, ext, sqlite3_errmsg(db));
+}
+
 /* Maps an SQLite failure on db to our error enum; logs the unexpected ones. */
 enum tl_err sq_db_err(sqlite3 *db, int rc)
 {
@@ -73,12 +84,8 @@ enum tl_err sq_db_err(sqlite3 *db, int rc)
     case SQLITE_RANGE:
     case SQLITE_MISMATCH: return TL_ERR_INVALID;
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        fprintf(stderr, "tracklink: sqlite busy: %s\n", sqlite3_errmsg(db));
-        return TL_ERR_BUSY;
-    default:
-        fprintf(stderr, "tracklink: sqlite error %d: %s\n", ext, sqlite3_errmsg(db));
-        return TL_ERR_IO;
+    case SQLITE_LOCKED: log_err(db, ext, "sqlite busy"); return TL_ERR_BUSY;
+    default: log_err(db, ext, "sqlite error"); return TL_ERR_IO;
     }
 }
 
@@ -446,6 +453,7 @@ static void batch_fail(struct job *batch, enum tl_err err)
 /* Runs a batch of jobs in one transaction, each in its own savepoint. */
 static void run_batch(struct conn *c, struct job *batch)
 {
+    sqlite3_int64 changes = sqlite3_total_changes64(c->db);
     struct job *j;
     enum tl_err err;
 
@@ -471,8 +479,13 @@ static void run_batch(struct conn *c, struct job *batch)
             goto abort;
         sq_rollup_job_end(c, j->err == TL_OK);
     }
-    if (sq_rollup_flush(c) == TL_OK && sq_exec_cached(c, SQL_COMMIT) == TL_OK)
+    if (sq_rollup_flush(c) == TL_OK && sq_exec_cached(c, SQL_COMMIT) == TL_OK) {
+        /* Only a commit that wrote shows the failure is over. */
+        if (atomic_load_explicit(&g_last_logged, memory_order_relaxed) != 0 &&
+            sqlite3_total_changes64(c->db) != changes)
+            atomic_store(&g_last_logged, 0);
         return;
+    }
 abort:
     sq_rollup_abort(c);
     if (!sqlite3_get_autocommit(c->db))

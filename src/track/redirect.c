@@ -83,14 +83,23 @@ fail:
     return NULL;
 }
 
-void tl_track_stop(struct tl_track *t)
+void tl_track_shutdown(struct tl_track *t)
 {
+    if (t != NULL)
+        tl_clicks_shutdown(t->clicks);
+}
+
+uint64_t tl_track_stop(struct tl_track *t)
+{
+    uint64_t lost;
+
     if (t == NULL)
-        return;
-    tl_clicks_stop(t->clicks);
+        return 0;
+    lost = tl_clicks_stop(t->clicks);
     tl_cache_free(t->cache);
     tl_uniq_free(t->uniq);
     free(t);
+    return lost;
 }
 
 struct tl_cache *tl_track_cache(struct tl_track *t)
@@ -101,6 +110,32 @@ struct tl_cache *tl_track_cache(struct tl_track *t)
 void tl_track_click_stats(struct tl_track *t, struct tl_clicks_stats *out)
 {
     tl_clicks_stats(t->clicks, out);
+}
+
+int64_t tl_track_click_floor(struct tl_track *t)
+{
+    return t != NULL ? tl_clicks_floor(t->clicks) : INT64_MAX;
+}
+
+enum tl_clicks_wait tl_track_click_wait(struct tl_track *t, int64_t floor, const char *click_id,
+                                        struct tl_clicks_waiter *w,
+                                        void (*cb)(void *arg, bool stored), void *arg)
+{
+    int64_t at = tl_clickid_time(click_id);
+
+    if (t == NULL || at < 0 || at < floor)
+        return TL_CLICKS_NOT_PENDING;
+    return tl_clicks_wait(t->clicks, floor, at, w, cb, arg);
+}
+
+enum tl_clicks_wait tl_track_click_wait_blocking(struct tl_track *t, int64_t floor,
+                                                 const char *click_id)
+{
+    int64_t at = tl_clickid_time(click_id);
+
+    if (t == NULL || at < 0 || at < floor)
+        return TL_CLICKS_NOT_PENDING;
+    return tl_clicks_wait_blocking(t->clicks, floor, at);
 }
 
 /* ---- resolving ---- */

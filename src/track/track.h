@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "http/http.h"
@@ -42,14 +43,37 @@ struct tl_track;
  * copied. On failure writes why and returns NULL. */
 struct tl_track *tl_track_start(const struct tl_track_config *cfg, char *why, size_t why_len);
 
-/* Drains the click queue (every queued click is stored) and frees. NULL is a no-op. */
-void tl_track_stop(struct tl_track *t);
+/* The server is shutting down: a failing store has TL_CLICKS_STOP_RETRY_MS
+ * more to take the queued clicks (tl_clicks_shutdown). */
+void tl_track_shutdown(struct tl_track *t);
+
+/* Drains the click queue (every queued click is stored) and frees.
+ * Returns the clicks that could not be stored (the store still failed
+ * TL_CLICKS_STOP_RETRY_MS after shutdown began). NULL is a no-op. */
+uint64_t tl_track_stop(struct tl_track *t);
 
 /* The link cache, for the API's invalidations. */
 struct tl_cache *tl_track_cache(struct tl_track *t);
 
 /* Click queue counters. */
 void tl_track_click_stats(struct tl_track *t, struct tl_clicks_stats *out);
+
+/*
+ * For conversions, whose click may still be queued (clicks.h): the floor
+ * to read before looking the click up (INT64_MAX when t is NULL), and,
+ * when the lookup missed, whether click_id may be such a click (its time,
+ * from the id, decides). tl_track_click_wait calls cb(arg, stored) once
+ * it may be looked up again (TL_CLICKS_WAITING; w must live until then);
+ * tl_track_click_wait_blocking waits for it. Both answer
+ * TL_CLICKS_NOT_PENDING for an id that cannot be waiting (not of the
+ * click id shape, or of another time), without a lock.
+ */
+int64_t tl_track_click_floor(struct tl_track *t);
+enum tl_clicks_wait tl_track_click_wait(struct tl_track *t, int64_t floor, const char *click_id,
+                                        struct tl_clicks_waiter *w,
+                                        void (*cb)(void *arg, bool stored), void *arg);
+enum tl_clicks_wait tl_track_click_wait_blocking(struct tl_track *t, int64_t floor,
+                                                 const char *click_id);
 
 /*
  * Answers a redirect: regular is false for /{code} (req->raw[0] is the
