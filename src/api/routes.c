@@ -63,6 +63,7 @@ const struct tl_route tl_api_routes[] = {
     /* tracking links */
     {TL_POST, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_create, "links.create", 0},
     {TL_GET, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_list, "links.list", 0},
+    {TL_GET, "/api/v1/links", BOTH, tl_api_links_list_all, "links.list_all", 0},
     {TL_GET, "/api/v1/links/{id}", BOTH, tl_api_links_get, "links.get", 0},
     {TL_PATCH, "/api/v1/links/{id}", BRAND, tl_api_links_patch, "links.patch", 0},
     {TL_GET, "/api/v1/links/{id}/qr.svg", BOTH, tl_api_links_qr, "links.qr", 0},

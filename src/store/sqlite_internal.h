@@ -176,9 +176,9 @@ enum tl_err sq_link_upsert(struct tl_store *s, const struct tl_actor *who, const
                            struct tl_arena *a, struct tl_link *out, bool *created);
 enum tl_err sq_link_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                         struct tl_arena *a, struct tl_link *out);
-enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
-                         int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
-                         struct tl_link **items, size_t *n, bool *more);
+enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who,
+                         const struct tl_link_filter *f, const struct tl_page *page,
+                         struct tl_arena *a, struct tl_link **items, size_t *n, bool *more);
 enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                bool active);
 enum tl_err sq_link_ensure_defaults(struct tl_store *s, int64_t campaign_id, size_t *made);

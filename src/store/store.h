@@ -45,6 +45,13 @@ struct tl_page {
     int limit;
 };
 
+/* link_list's filters; 0 for any. */
+struct tl_link_filter {
+    int64_t task_id;
+    int64_t campaign_id;
+    int64_t partner_id;
+};
+
 struct tl_campaign_filter {
     int status;         /* enum tl_campaign_status, or -1 for any */
     int64_t program_id; /* 0 for any */
@@ -205,11 +212,12 @@ struct tl_store_ops {
     /* Brands see the links of their programs, partners their own links. */
     enum tl_err (*link_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                             struct tl_arena *a, struct tl_link *out);
-    /* Links of a task; partner_id 0 for every partner (a partner caller
-     * always sees only their own). */
-    enum tl_err (*link_list)(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
-                             int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
-                             struct tl_link **items, size_t *n, bool *more);
+    /* The links the caller sees that match every filter of f (0: any):
+     * one task's, one campaign's, one partner's, or all. A filter naming
+     * another account's object matches nothing (no TL_ERR_NOTFOUND). */
+    enum tl_err (*link_list)(struct tl_store *s, const struct tl_actor *who,
+                             const struct tl_link_filter *f, const struct tl_page *page,
+                             struct tl_arena *a, struct tl_link **items, size_t *n, bool *more);
     enum tl_err (*link_set_active)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                    bool active);
     /* Every (task, partner) assignment of the campaign that has no short
