@@ -83,6 +83,9 @@ TL_HANDLER(tl_api_conversions_patch);   /* PATCH /api/v1/conversions/{id} (brand
 TL_HANDLER(tl_api_conversions_history); /* GET   /api/v1/conversions/{id}/history */
 TL_HANDLER(tl_api_postback);            /* GET   /postback?key=... (the program's key) */
 
+/* rejected.c: refused conversion attempts */
+TL_HANDLER(tl_api_conversions_rejected); /* GET /api/v1/conversions/rejected (brand) */
+
 /* postbacks.c: a partner's own postback configuration and delivery log */
 TL_HANDLER(tl_api_me_postback_put);   /* PUT /api/v1/me/postback (partner) */
 TL_HANDLER(tl_api_me_postback_get);   /* GET /api/v1/me/postback (partner) */

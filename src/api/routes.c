@@ -81,6 +81,8 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/api/v1/conversions/{id}/history", BOTH, tl_api_conversions_history,
      "conversions.history", 0},
     {TL_GET, "/postback", TL_AUTH_NONE, tl_api_postback, "postback", TL_ROUTE_DIRECT},
+    {TL_GET, "/api/v1/conversions/rejected", BRAND, tl_api_conversions_rejected,
+     "conversions.rejected", 0},
 
     /* partner postbacks */
     {TL_PUT, "/api/v1/me/postback", PARTNER, tl_api_me_postback_put, "me.postback.put", 0},

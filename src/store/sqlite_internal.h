@@ -268,4 +268,13 @@ enum tl_err sq_outbox_due(struct tl_store *s, int64_t now_ms, int max, const int
 enum tl_err sq_outbox_record(struct tl_store *s, int64_t id, int64_t at_ms, int http_status,
                              const char *error, bool delivered, int64_t next_attempt_ms);
 
+/* sqlite_rejected.c: refused conversion attempts. */
+enum tl_err sq_rejection_add(struct tl_store *s, const struct tl_rejection *items, size_t n);
+enum tl_err sq_rejection_list(struct tl_store *s, const struct tl_actor *who,
+                              const struct tl_rejection_filter *f, const struct tl_page *page,
+                              struct tl_arena *a, struct tl_rejection **items, size_t *n,
+                              bool *more);
+enum tl_err sq_rejection_prune(struct tl_store *s, int64_t before_ms, int64_t max_rows,
+                               uint64_t *removed);
+
 #endif
