@@ -33,6 +33,7 @@ struct tl_rejections {
     struct tl_rejections_config cfg;
     struct buf bufs[2];
     int fill; /* the buffer callers copy into; the thread writes the other (under mu) */
+    int64_t first_ms; /* when the filling buffer got its first entry (monotonic, under mu) */
     pthread_mutex_t mu;
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     bool stopping;
@@ -147,6 +148,9 @@ void tl_rejections_add(struct tl_rejections *q, const struct tl_rejection *r)
     was_empty = b->n == 0;
     kept = !q->stopping && copy_in(b, r);
     if (kept && was_empty)
+        q->first_ms = mono_ms();
+    /* The thread waits for the first entry's linger to end, or for this. */
+    if (kept && (was_empty || b->n == TL_REJECTIONS_FLUSH_AT))
         pthread_cond_signal(&q->cv);
     pthread_mutex_unlock(&q->mu);
     if (kept)
@@ -190,12 +194,15 @@ static void *recorder_main(void *arg)
     int64_t next_prune = mono_ms(); /* once at start */
     struct timespec deadline;
     struct buf *b;
+    int64_t now, wake;
 
     prctl(PR_SET_NAME, "tl-rejections");
     pthread_mutex_lock(&q->mu);
     for (;;) {
         b = &q->bufs[q->fill];
-        if (b->n > 0) {
+        now = mono_ms();
+        if (b->n > 0 && (q->stopping || b->n >= TL_REJECTIONS_FLUSH_AT ||
+                         now - q->first_ms >= TL_REJECTIONS_LINGER_MS)) {
             /* Callers fill the other buffer while this one is written. */
             q->fill ^= 1;
             pthread_mutex_unlock(&q->mu);
@@ -207,14 +214,17 @@ static void *recorder_main(void *arg)
         }
         if (q->stopping)
             break;
-        if (mono_ms() >= next_prune) {
+        if (now >= next_prune) {
             pthread_mutex_unlock(&q->mu);
             prune(q);
             pthread_mutex_lock(&q->mu);
             next_prune = mono_ms() + q->cfg.prune_every_ms;
             continue;
         }
-        tl_time_deadline_us(&deadline, (next_prune - mono_ms()) * 1000);
+        wake = next_prune;
+        if (b->n > 0 && q->first_ms + TL_REJECTIONS_LINGER_MS < wake)
+            wake = q->first_ms + TL_REJECTIONS_LINGER_MS;
+        tl_time_deadline_us(&deadline, (wake - now) * 1000);
         pthread_cond_timedwait(&q->cv, &q->mu, &deadline);
     }
     pthread_mutex_unlock(&q->mu);

@@ -5,7 +5,11 @@
  * it was (struct tl_rejection) is copied into a bounded in-memory queue,
  * and one thread writes the queue to the store in batches (rejection_add:
  * one writer job per batch, group-committed with the other writes), so
- * that no request waits for a commit of its refusal. The queue is two
+ * that no request waits for a commit of its refusal. A batch is written
+ * TL_REJECTIONS_LINGER_MS after its first entry, or once it holds
+ * TL_REJECTIONS_FLUSH_AT: the store has one writer, and a commit per
+ * refusal would make every write behind it wait (measured: a client
+ * refused in a loop got 4x fewer answers per second). The queue is two
  * buffers of TL_REJECTIONS_QUEUE entries: callers fill one while the
  * thread writes the other. When the one being filled is full, a rejection
  * is dropped and counted in /metrics (tracklink_rejections_dropped_total);
@@ -30,6 +34,8 @@
 
 #define TL_REJECTIONS_QUEUE       1024          /* entries per buffer */
 #define TL_REJECTIONS_QUEUE_BYTES (1024 * 1024) /* their strings, per buffer */
+#define TL_REJECTIONS_FLUSH_AT    (TL_REJECTIONS_QUEUE / 2) /* entries that start a write */
+#define TL_REJECTIONS_LINGER_MS   250 /* the longest an entry waits for company */
 
 #define TL_REJECTIONS_MAX_AGE_MS  (90LL * 86400 * 1000)
 #define TL_REJECTIONS_MAX_ROWS    10000
