@@ -84,6 +84,16 @@ static enum tl_err conv_not_found(struct tl_problem *prob)
     return tl_problem_set(prob, TL_ERR_NOTFOUND, "not_found", NULL, "conversion not found");
 }
 
+/* Whether s is UTF-8, as jansson judges the strings it will render: a
+ * query string (GET /postback) may carry any byte. */
+static bool utf8_valid(const char *s)
+{
+    json_t *probe = json_string(s);
+
+    json_decref(probe);
+    return probe != NULL;
+}
+
 /* order_id, event_type and occurred_at as text, checked the same way for
  * both entry points. */
 static enum tl_err check_fields(struct conv_input *in, const char *occurred,
@@ -101,6 +111,9 @@ static enum tl_err check_fields(struct conv_input *in, const char *occurred,
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order_id",
                                   "order_id may not hold control characters");
+    if (!utf8_valid(in->order_id))
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order_id",
+                              "order_id must be UTF-8 text");
     if (in->event_type == NULL)
         in->event_type = "sale";
     if (!tl_conversion_event_type_valid(in->event_type))

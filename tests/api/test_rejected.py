@@ -437,3 +437,17 @@ def test_bad_retention_settings_are_refused(t):
                       env=env, timeout=30)
         assert p.returncode == 2, (env, p.returncode, p.stderr)
         assert "TRACKLINK_REJECTED" in p.stderr, p.stderr
+
+
+def test_an_order_id_that_is_not_utf8_is_refused_and_kept(t):
+    """A query string may carry any byte: such an order id is refused (it could not be shown
+    as JSON, and the conversion list would break on it) and the refusal is kept, readable."""
+    w = t.world()
+    cid = click(t, w)
+    key = w.program["postback_key"]
+    path = "/postback?key=%s&click_id=%s&order_id=bad%%FFid&amount=1" % (key, cid)
+    assert_problem(t.get(path), 422, "invalid_value", "order_id")
+    x = wait_for(t.srv, w.bk, ["bad?id"])["bad?id"]
+    assert x["code"] == "invalid_value" and x["program_id"] == w.program["id"], x
+    assert expect(t.get(A + "/conversions", key=w.bk), 200)["data"] == []
+    expect(postback(t, key=key, click_id=cid, order_id="注文-1", amount="1"), 201)
