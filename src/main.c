@@ -24,6 +24,7 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "track/postbacks.h"
+#include "track/rejections.h"
 #include "track/track.h"
 
 #ifndef TL_VERSION
@@ -269,6 +270,51 @@ static void raise_fd_limit(void)
     }
 }
 
+/* A whole number of seconds 0..10 years from the environment, in ms. */
+static bool env_seconds(const char *name, int64_t *ms)
+{
+    const char *v = getenv(name);
+    char *end;
+    long long n;
+
+    if (v == NULL || v[0] == '\0')
+        return true;
+    n = strtoll(v, &end, 10);
+    if (*end != '\0' || n < 0 || n > 10LL * 366 * 86400)
+        return false;
+    *ms = (int64_t)n * 1000;
+    return true;
+}
+
+/* The retention of rejected conversion attempts: defaults, then the
+ * environment (docs/api.md "Rejected conversions"). */
+static int rejections_config(struct tl_rejections_config *rc, struct tl_store *store)
+{
+    const char *rows = getenv("TRACKLINK_REJECTED_MAX_ROWS");
+    char *end;
+    long long n;
+
+    memset(rc, 0, sizeof(*rc));
+    rc->store = store;
+    rc->max_age_ms = TL_REJECTIONS_MAX_AGE_MS;
+    rc->max_rows = TL_REJECTIONS_MAX_ROWS;
+    rc->prune_every_ms = TL_REJECTIONS_PRUNE_EVERY;
+    if (!env_seconds("TRACKLINK_REJECTED_MAX_AGE", &rc->max_age_ms))
+        return bad_usage("bad TRACKLINK_REJECTED_MAX_AGE: %s",
+                         getenv("TRACKLINK_REJECTED_MAX_AGE"));
+    if (!env_seconds("TRACKLINK_REJECTED_PRUNE_EVERY", &rc->prune_every_ms) ||
+        rc->prune_every_ms == 0)
+        return bad_usage("bad TRACKLINK_REJECTED_PRUNE_EVERY: %s",
+                         getenv("TRACKLINK_REJECTED_PRUNE_EVERY"));
+    if (rows != NULL && rows[0] != '\0') {
+        n = strtoll(rows, &end, 10);
+        if (*end != '\0' || n < 0 || n > 1000000000LL)
+            return bad_usage("bad TRACKLINK_REJECTED_MAX_ROWS: %s", rows);
+        rc->max_rows = n;
+    }
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const char *const allowed[] = {
@@ -278,6 +324,7 @@ static int cmd_serve(int argc, char **argv)
     struct tl_server_config cfg;
     struct tl_track_config tcfg;
     struct tl_postbacks_config pbcfg;
+    struct tl_rejections_config rjcfg;
     struct tl_track *track;
     struct tl_server *srv = NULL;
     struct tl_store *store = NULL;
@@ -342,9 +389,12 @@ static int cmd_serve(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     raise_fd_limit();
 
+    if (rejections_config(&rjcfg, NULL) != 0)
+        return EXIT_USAGE;
     if (open_store(o.db, &store) != 0)
         return 1;
     app.store = store;
+    rjcfg.store = store;
     fprintf(stderr, "tracklink: migrations applied: %d\n",
             store->ops->migrations_applied(store));
     fflush(stderr);
@@ -369,6 +419,14 @@ static int cmd_serve(int argc, char **argv)
         tl_store_close(store);
         return 1;
     }
+    app.rejections = tl_rejections_start(&rjcfg, why, sizeof(why));
+    if (app.rejections == NULL) {
+        fprintf(stderr, "tracklink: %s\n", why);
+        tl_postbacks_stop(app.postbacks);
+        tl_track_stop(track);
+        tl_store_close(store);
+        return 1;
+    }
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.listen = o.listen;
@@ -382,6 +440,7 @@ static int cmd_serve(int argc, char **argv)
     srv = tl_server_start(&cfg, why, sizeof(why));
     if (srv == NULL) {
         fprintf(stderr, "tracklink: cannot listen on %s: %s\n", o.listen, why);
+        tl_rejections_stop(app.rejections);
         tl_postbacks_stop(app.postbacks);
         tl_track_stop(track);
         tl_store_close(store);
@@ -407,6 +466,7 @@ static int cmd_serve(int argc, char **argv)
      * still refuses then are logged as lost, and the exit status is 1. */
     tl_track_shutdown(track);
     tl_server_free(srv);
+    tl_rejections_stop(app.rejections); /* writes what is queued */
     tl_postbacks_stop(app.postbacks);
     lost = tl_track_stop(track);
     tl_store_close(store);

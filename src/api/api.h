@@ -42,10 +42,14 @@ struct tl_app {
     /* The partner postback sender (track/postbacks.h), poked after a
      * commit that queued a delivery; NULL in `tracklink admin`. */
     struct tl_postbacks *postbacks;
+    /* The recorder of refused conversion attempts (track/rejections.h);
+     * NULL in `tracklink admin` (then nothing is recorded). */
+    struct tl_rejections *rejections;
 };
 
 struct tl_track;
 struct tl_postbacks;
+struct tl_rejections;
 
 extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;

@@ -31,7 +31,9 @@
  * chained from the click queue's callback: no thread waits.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -43,6 +45,7 @@
 #include "core/payout.h"
 #include "core/time.h"
 #include "track/postbacks.h"
+#include "track/rejections.h"
 #include "track/track.h"
 
 /* A conversion request, from a JSON body or a query string. */
@@ -91,6 +94,16 @@ static enum tl_err conv_not_found(struct tl_problem *prob)
     return tl_problem_set(prob, TL_ERR_NOTFOUND, "not_found", NULL, "conversion not found");
 }
 
+/* Whether s is UTF-8, as jansson judges the strings it will render: a
+ * query string (GET /postback) may carry any byte. */
+static bool utf8_valid(const char *s)
+{
+    json_t *probe = json_string(s);
+
+    json_decref(probe);
+    return probe != NULL;
+}
+
 /* order_id, event_type and occurred_at as text, checked the same way for
  * both entry points. */
 static enum tl_err check_fields(struct conv_input *in, const char *occurred,
@@ -108,6 +121,9 @@ static enum tl_err check_fields(struct conv_input *in, const char *occurred,
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order_id",
                                   "order_id may not hold control characters");
+    if (!utf8_valid(in->order_id))
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order_id",
+                              "order_id must be UTF-8 text");
     if (in->event_type == NULL)
         in->event_type = "sale";
     if (!tl_conversion_event_type_valid(in->event_type))
@@ -121,6 +137,16 @@ static enum tl_err check_fields(struct conv_input *in, const char *occurred,
     return TL_OK;
 }
 
+/* What the store's reads showed decide() when it refused, for the
+ * rejection's facts; program_id 0 when the click is not the caller's. */
+struct decide_figures {
+    int64_t program_id;
+    const char *program_currency;
+    int window_days;
+    int64_t click_ms;
+    int64_t campaign_id;
+};
+
 /* What decide() needs besides the store's reads, and what it answers. */
 struct decide_ctx {
     int64_t key_program;
@@ -130,6 +156,7 @@ struct decide_ctx {
     struct tl_problem *prob;
     enum tl_err refused; /* decide's error, TL_OK when it accepted */
     bool no_click;       /* the store had no click with the id */
+    struct decide_figures fig;
 };
 
 /*
@@ -194,6 +221,19 @@ static enum tl_err decide_rules(struct decide_ctx *x, const struct tl_click_info
     return TL_OK;
 }
 
+/* Notes what the refusal saw, when the click is the caller's. */
+static void note_figures(struct decide_ctx *x, const struct tl_click_info *click,
+                         const struct tl_program *p, const struct tl_campaign *c)
+{
+    if (click == NULL || p == NULL || (x->key_program != 0 && click->program_id != x->key_program))
+        return;
+    x->fig.program_id = p->id;
+    x->fig.program_currency = p->currency;
+    x->fig.window_days = p->referral_window_days;
+    x->fig.click_ms = click->ts_ms;
+    x->fig.campaign_id = c != NULL ? c->id : 0;
+}
+
 static enum tl_err decide(void *arg, const struct tl_click_info *click, const struct tl_program *p,
                           const struct tl_campaign *c, struct tl_conversion *v)
 {
@@ -201,6 +241,8 @@ static enum tl_err decide(void *arg, const struct tl_click_info *click, const st
 
     x->no_click = click == NULL;
     x->refused = decide_rules(x, click, p, c, v);
+    if (x->refused != TL_OK)
+        note_figures(x, click, p, c);
     return x->refused;
 }
 
@@ -227,8 +269,8 @@ struct conv_job {
     struct tl_clicks_waiter wait;
 };
 
-static enum tl_err conv_answer(struct tl_req *req, struct conv_job *j, struct tl_resp *resp,
-                               struct tl_problem *prob)
+static enum tl_err conv_outcome(struct tl_req *req, struct conv_job *j, struct tl_resp *resp,
+                                struct tl_problem *prob)
 {
     struct tl_app *app = req->app;
 
@@ -251,6 +293,162 @@ static enum tl_err conv_answer(struct tl_req *req, struct conv_job *j, struct tl
                               "with a different amount, currency or click",
                               j->out.id);
     return tl_out_json(resp, 200, conversion_json(&j->out));
+}
+
+/*
+ * Refused conversion attempts (docs/api.md "Rejected conversions"): what
+ * was sent, read back from the request itself (so, as sent: before any
+ * default), and the figures that decided the refusal, handed to the
+ * recorder, which writes them later. Kept: refusals of a known brand
+ * whose request could be read (404, 409, 422, and 400 invalid_type).
+ */
+static bool refusal_kept(const struct tl_problem *prob)
+{
+    int status = tl_http_status(prob->err);
+
+    if (prob->code == NULL)
+        return false;
+    return status == 404 || status == 409 || status == 422 ||
+           (status == 400 && strcmp(prob->code, "invalid_type") == 0);
+}
+
+/* A value as sent: a string of the JSON body, or a query parameter. */
+static const char *sent_str(struct tl_req *req, const struct conv_job *j, const char *key)
+{
+    if (j->key_program == 0)
+        return json_string_value(json_object_get(j->body, key));
+    return tl_req_query(req, key);
+}
+
+/* facts.amount_sent: the amount as sent, as text (malloc'd; NULL when none). */
+static char *amount_sent(struct tl_req *req, const struct conv_job *j)
+{
+    const char *q;
+
+    if (j->key_program == 0)
+        return json_dumps(json_object_get(j->body, "amount"), JSON_ENCODE_ANY | JSON_COMPACT);
+    q = tl_req_query(req, "amount");
+    return q != NULL ? strdup(q) : NULL;
+}
+
+/* Seconds as days, rounded away from zero to 0.01: a click just outside
+ * the window never reads as inside it. */
+static double days_away_from_zero(int64_t s)
+{
+    double d = ceil((double)llabs(s) / 864.0) / 100.0;
+
+    return s < 0 ? -d : d;
+}
+
+/* Whole seconds of a time in ms (rounded down), as the API shows it. */
+static int64_t shown_seconds(int64_t ms)
+{
+    return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+/* The figures that decided a refusal with code, as a JSON object. */
+static json_t *refusal_facts(struct tl_req *req, const struct conv_job *j, const char *code)
+{
+    const struct decide_figures *f = &j->x.fig;
+    json_t *o = NULL, *differs;
+    char *text;
+    int64_t age;
+
+    if (strcmp(code, "outside_referral_window") == 0 && f->program_id != 0) {
+        /* The difference of the two times as shown, as the window is judged. */
+        age = shown_seconds(j->in.occurred_at) - shown_seconds(f->click_ms);
+        o = json_pack("{s:o, s:o, s:I, s:f, s:i}", "click_at", tl_out_time(f->click_ms),
+                      "occurred_at", tl_out_time(j->in.occurred_at), "click_age_seconds",
+                      (json_int_t)age, "click_age_days", days_away_from_zero(age),
+                      "referral_window_days", f->window_days);
+    } else if (strcmp(code, "currency_mismatch") == 0 && f->program_id != 0 &&
+               j->in.currency != NULL) {
+        o = json_pack("{s:s, s:s, s:b}", "currency_sent", j->in.currency, "program_currency",
+                      f->program_currency, "currency_known", tl_currency_valid(j->in.currency));
+    } else if (strcmp(code, "invalid_amount") == 0) {
+        text = amount_sent(req, j);
+        if (text != NULL)
+            o = json_pack("{s:s}", "amount_sent", text);
+        free(text);
+    } else if (strcmp(code, "campaign_not_trackable") == 0 && f->campaign_id != 0) {
+        o = json_pack("{s:I}", "campaign_id", (json_int_t)f->campaign_id);
+    } else if (strcmp(code, "duplicate_order") == 0) {
+        differs = json_array();
+        if (j->out.amount != j->in.amount)
+            json_array_append_new(differs, json_string("amount"));
+        if (strcmp(j->out.currency, j->in.currency) != 0)
+            json_array_append_new(differs, json_string("currency"));
+        if (strcmp(j->out.click_id, j->in.click_id) != 0)
+            json_array_append_new(differs, json_string("click_id"));
+        o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o}", "conversion_id", (json_int_t)j->out.id,
+                      "conversion_amount", (json_int_t)j->out.amount, "conversion_currency",
+                      j->out.currency, "conversion_click_id", j->out.click_id,
+                      "conversion_created_at", tl_out_time(j->out.created_at), "differs", differs);
+    }
+    return o != NULL ? o : json_object();
+}
+
+static void keep_refusal(struct tl_req *req, const struct conv_job *j,
+                         const struct tl_problem *prob)
+{
+    struct tl_app *app = req->app;
+    struct tl_rejection r;
+    json_t *facts, *amount;
+    char *text;
+
+    if (app->rejections == NULL || !refusal_kept(prob))
+        return;
+    memset(&r, 0, sizeof(r));
+    r.brand_id = j->brand.account_id;
+    r.program_id = j->key_program;
+    if (r.program_id == 0)
+        r.program_id =
+            strcmp(prob->code, "duplicate_order") == 0 ? j->out.program_id : j->x.fig.program_id;
+    r.code = prob->code;
+    r.status = tl_http_status(prob->err);
+    r.detail = prob->detail;
+    r.field = prob->field;
+    r.postback = j->key_program != 0;
+    r.click_id = sent_str(req, j, "click_id");
+    r.order_id = sent_str(req, j, "order_id");
+    r.event_type = sent_str(req, j, "event_type");
+    r.currency = sent_str(req, j, "currency");
+    if (j->key_program == 0) {
+        amount = json_object_get(j->body, "amount");
+        r.has_amount = json_is_integer(amount);
+        r.amount = (int64_t)json_integer_value(amount);
+    } else {
+        r.has_amount = tl_req_query(req, "amount") != NULL && j->amount_prob.err == TL_OK;
+        r.amount = j->in.amount;
+    }
+    facts = refusal_facts(req, j, prob->code);
+    text = facts != NULL ? json_dumps(facts, JSON_COMPACT) : NULL;
+    json_decref(facts);
+    r.facts = text;
+    r.received_at = tl_time_now_ms();
+    tl_rejections_add(app->rejections, &r);
+    free(text);
+}
+
+/* Answers j (a refusal, a new conversion, a replay or a conflict): the one
+ * place every attempt's answer is decided, and so where refusals are kept. */
+static enum tl_err conv_answer(struct tl_req *req, struct conv_job *j, struct tl_resp *resp,
+                               struct tl_problem *prob)
+{
+    enum tl_err err = conv_outcome(req, j, resp, prob);
+
+    if (err != TL_OK)
+        keep_refusal(req, j, prob);
+    return err;
+}
+
+/* A refusal found before the store was asked (j->refusal), answered like
+ * one of decide's. */
+static enum tl_err refuse(struct tl_req *req, struct conv_job *j, struct tl_resp *resp,
+                          struct tl_problem *prob)
+{
+    j->err = j->x.refused = j->refusal.err;
+    return conv_answer(req, j, resp, prob);
 }
 
 /* Before the second lookup: what the first one answered is forgotten. */
@@ -330,12 +528,16 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
 
     tl_problem_init(&j->refusal);
     j->x = (struct decide_ctx){j->key_program, &j->in, j->occurred, &j->amount_prob,
-                               &j->refusal,    TL_OK,  false};
-    if (j->in.click_id == NULL)
-        return tl_problem_set(prob, TL_ERR_INVALID, "missing_field", "click_id",
-                              "click_id is required");
-    if (j->in.click_id[0] == '\0' || strlen(j->in.click_id) > TL_CLICK_ID_MAX)
-        return click_not_found(prob);
+                               &j->refusal,    TL_OK,  false,       {0}};
+    if (j->in.click_id == NULL) {
+        tl_problem_set(&j->refusal, TL_ERR_INVALID, "missing_field", "click_id",
+                       "click_id is required");
+        return refuse(req, j, resp, prob);
+    }
+    if (j->in.click_id[0] == '\0' || strlen(j->in.click_id) > TL_CLICK_ID_MAX) {
+        click_not_found(&j->refusal);
+        return refuse(req, j, resp, prob);
+    }
     j->app = app;
     j->arena = req->arena;
     j->click_floor = tl_track_click_floor(app->track);
@@ -383,28 +585,30 @@ TL_HANDLER(tl_api_conversions_create)
     err = tl_in_body(req, &body, prob);
     if (err != TL_OK)
         return err;
-    err = tl_in_types(body, conv_types, sizeof(conv_types) / sizeof(conv_types[0]), prob);
-    if (err != TL_OK)
+    j->brand = req->actor;
+    j->body = body;
+    err = tl_in_types(body, conv_types, sizeof(conv_types) / sizeof(conv_types[0]), &j->refusal);
+    if (err != TL_OK) {
+        err = refuse(req, j, resp, prob);
         goto out;
+    }
     /* Lengths are judged later, with the right codes. */
     if ((err = tl_in_str(body, "click_id", "click_id", false, 0, &j->in.click_id, prob)) != TL_OK ||
         (err = tl_in_str(body, "order_id", "order_id", false, 0, &j->in.order_id, prob)) != TL_OK ||
         (err = tl_in_str(body, "event_type", "event_type", false, 0, &j->in.event_type, prob)) !=
             TL_OK ||
-        (err = tl_in_str(body, "currency", "currency", false, 0, &j->in.currency, prob)) !=
-            TL_OK ||
+        (err = tl_in_str(body, "currency", "currency", false, 0, &j->in.currency, prob)) != TL_OK ||
         (err = tl_in_str(body, "occurred_at", "occurred_at", false, 0, &occurred, prob)) != TL_OK)
         goto out;
     tl_problem_init(&j->amount_prob);
     err = tl_in_int(body, "amount", "amount", true, 0, TL_JSON_INT_MAX, "invalid_amount",
                     &j->in.amount, NULL, &j->amount_prob);
     if (err == TL_ERR_BADREQ) {
-        *prob = j->amount_prob;
+        j->refusal = j->amount_prob;
+        err = refuse(req, j, resp, prob);
         goto out;
     }
-    j->brand = req->actor;
     j->occurred = occurred;
-    j->body = body;
     err = create(req, resp, prob, j);
     if (j->token != NULL)
         return err; /* suspended: conv_finish releases the body */
@@ -482,8 +686,8 @@ TL_HANDLER(tl_api_postback)
     tl_problem_init(&j->amount_prob);
     err = query_amount(tl_req_query(req, "amount"), &in->amount, &j->amount_prob);
     if (err == TL_ERR_BADREQ) {
-        *prob = j->amount_prob;
-        return err;
+        j->refusal = j->amount_prob;
+        return refuse(req, j, resp, prob);
     }
     j->occurred = tl_req_query(req, "occurred_at");
     /* A GET with the key in its query: always a blocking run (TL_ROUTE_DIRECT). */

@@ -289,7 +289,8 @@ static enum tl_err load_links(struct demo *d, struct camp *c)
         a = tl_arena_new(16 * 1024 * 1024);
         if (a == NULL)
             return TL_ERR_NOMEM;
-        err = TL_STORE(d->s, link_list, &admin, c->task_id, 0, &page, a, &items, &n, &more);
+        err = TL_STORE(d->s, link_list, &admin, &(struct tl_link_filter){c->task_id, 0, 0}, &page,
+                       a, &items, &n, &more);
         for (i = 0; err == TL_OK && i < n; i++) {
             lo = 0;
             hi = c->n;

@@ -46,6 +46,7 @@ TL_HANDLER(tl_api_me_tasks);            /* GET   /api/v1/me/tasks (partner) */
 /* links.c */
 TL_HANDLER(tl_api_links_create); /* POST  /api/v1/tasks/{id}/links (brand, partner) */
 TL_HANDLER(tl_api_links_list);   /* GET   /api/v1/tasks/{id}/links (brand, partner) */
+TL_HANDLER(tl_api_links_list_all); /* GET /api/v1/links?campaign_id=&partner_id=&task_id= */
 TL_HANDLER(tl_api_links_get);    /* GET   /api/v1/links/{id} (brand, partner) */
 TL_HANDLER(tl_api_links_patch);  /* PATCH /api/v1/links/{id} (brand) */
 TL_HANDLER(tl_api_links_qr);     /* GET   /api/v1/links/{id}/qr.svg (brand, partner) */
@@ -81,6 +82,9 @@ TL_HANDLER(tl_api_conversions_get);     /* GET   /api/v1/conversions/{id} (brand
 TL_HANDLER(tl_api_conversions_patch);   /* PATCH /api/v1/conversions/{id} (brand) */
 TL_HANDLER(tl_api_conversions_history); /* GET   /api/v1/conversions/{id}/history */
 TL_HANDLER(tl_api_postback);            /* GET   /postback?key=... (the program's key) */
+
+/* rejected.c: refused conversion attempts */
+TL_HANDLER(tl_api_conversions_rejected); /* GET /api/v1/conversions/rejected (brand) */
 
 /* postbacks.c: a partner's own postback configuration and delivery log */
 TL_HANDLER(tl_api_me_postback_put);   /* PUT /api/v1/me/postback (partner) */

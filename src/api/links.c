@@ -370,8 +370,9 @@ TL_HANDLER(tl_api_links_list)
             return tl_out_json(resp, 200, tl_out_list(json_array(), false, 0));
         partner_id = req->actor.account_id;
     }
-    err = TL_STORE(app->store, link_list, &req->actor, t.id, partner_id, &page, req->arena, &items,
-                   &n, &more);
+    err =
+        TL_STORE(app->store, link_list, &req->actor, &(struct tl_link_filter){t.id, 0, partner_id},
+                 &page, req->arena, &items, &n, &more);
     if (err != TL_OK)
         return err;
     data = json_array();
@@ -379,6 +380,89 @@ TL_HANDLER(tl_api_links_list)
         return TL_ERR_NOMEM;
     for (i = 0; i < n; i++) {
         o = tl_api_link_json(app, &req->actor, &items[i], p.default_landing_page);
+        if (o == NULL || json_array_append_new(data, o) != 0) {
+            json_decref(data);
+            return TL_ERR_NOMEM;
+        }
+    }
+    return tl_out_json(resp, 200, tl_out_list(data, more, n > 0 ? items[n - 1].id : 0));
+}
+
+/* The default landing pages of the programs a page of links comes from,
+ * read once per program (a page holds at most TL_LIST_MAX links). */
+struct defaults {
+    int64_t *ids;
+    const char **urls;
+    size_t n;
+};
+
+static enum tl_err program_default(struct tl_req *req, struct defaults *d, int64_t program_id,
+                                   const char **out)
+{
+    struct tl_app *app = req->app;
+    struct tl_program p;
+    size_t i;
+    enum tl_err err;
+
+    for (i = 0; i < d->n; i++) {
+        if (d->ids[i] == program_id) {
+            *out = d->urls[i];
+            return TL_OK;
+        }
+    }
+    err = TL_STORE(app->store, program_get, &(struct tl_actor){0, TL_ACCOUNT_ADMIN}, program_id,
+                   req->arena, &p);
+    if (err != TL_OK)
+        return err;
+    d->ids[d->n] = program_id;
+    d->urls[d->n++] = p.default_landing_page;
+    *out = p.default_landing_page;
+    return TL_OK;
+}
+
+TL_HANDLER(tl_api_links_list_all)
+{
+    struct tl_app *app = req->app;
+    struct tl_link_filter f;
+    struct defaults d = {NULL, NULL, 0};
+    struct tl_page page;
+    struct tl_link *items;
+    const char *dflt;
+    size_t n, i;
+    bool more;
+    json_t *data, *o;
+    enum tl_err err;
+
+    err = tl_in_page(req, &page, prob);
+    if (err != TL_OK)
+        return err;
+    if ((err = tl_in_query_id(req, "campaign_id", &f.campaign_id, prob)) != TL_OK ||
+        (err = tl_in_query_id(req, "partner_id", &f.partner_id, prob)) != TL_OK ||
+        (err = tl_in_query_id(req, "task_id", &f.task_id, prob)) != TL_OK)
+        return err;
+    /* A partner sees only their own links, whatever the filter asks. */
+    if (req->actor.kind == TL_ACCOUNT_PARTNER) {
+        if (f.partner_id != 0 && f.partner_id != req->actor.account_id)
+            return tl_out_json(resp, 200, tl_out_list(json_array(), false, 0));
+        f.partner_id = req->actor.account_id;
+    }
+    err = TL_STORE(app->store, link_list, &req->actor, &f, &page, req->arena, &items, &n, &more);
+    if (err != TL_OK)
+        return err;
+    d.ids = tl_arena_alloc(req->arena, (n + 1) * sizeof(*d.ids));
+    d.urls = tl_arena_alloc(req->arena, (n + 1) * sizeof(*d.urls));
+    data = json_array();
+    if (d.ids == NULL || d.urls == NULL || data == NULL) {
+        json_decref(data);
+        return TL_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        err = program_default(req, &d, items[i].program_id, &dflt);
+        if (err != TL_OK) {
+            json_decref(data);
+            return err;
+        }
+        o = tl_api_link_json(app, &req->actor, &items[i], dflt);
         if (o == NULL || json_array_append_new(data, o) != 0) {
             json_decref(data);
             return TL_ERR_NOMEM;

@@ -73,6 +73,7 @@ const struct tl_route tl_api_routes[] = {
     /* tracking links */
     {TL_POST, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_create, "links.create", 0},
     {TL_GET, "/api/v1/tasks/{id}/links", BOTH, tl_api_links_list, "links.list", 0},
+    {TL_GET, "/api/v1/links", BOTH, tl_api_links_list_all, "links.list_all", 0},
     {TL_GET, "/api/v1/links/{id}", BOTH, tl_api_links_get, "links.get", 0},
     {TL_PATCH, "/api/v1/links/{id}", BRAND, tl_api_links_patch, "links.patch", 0},
     {TL_GET, "/api/v1/links/{id}/qr.svg", BOTH, tl_api_links_qr, "links.qr", 0},
@@ -89,6 +90,8 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/api/v1/conversions/{id}/history", BOTH, tl_api_conversions_history,
      "conversions.history", 0},
     {TL_GET, "/postback", TL_AUTH_NONE, tl_api_postback, "postback", TL_ROUTE_DIRECT},
+    {TL_GET, "/api/v1/conversions/rejected", BRAND, tl_api_conversions_rejected,
+     "conversions.rejected", 0},
 
     /* partner postbacks */
     {TL_PUT, "/api/v1/me/postback", PARTNER, tl_api_me_postback_put, "me.postback.put", 0},

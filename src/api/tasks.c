@@ -61,6 +61,7 @@ static json_t *task_links(struct tl_req *req, const struct tl_task *t)
     struct tl_actor admin = {0, TL_ACCOUNT_ADMIN};
     struct tl_program p;
     struct tl_page page = {0, TL_LIST_MAX};
+    struct tl_link_filter f = {t->id, 0, req->actor.account_id};
     struct tl_link *items;
     size_t n, i;
     bool more = true;
@@ -72,8 +73,8 @@ static json_t *task_links(struct tl_req *req, const struct tl_task *t)
     if (TL_STORE(app->store, program_get, &admin, t->program_id, req->arena, &p) != TL_OK)
         goto fail;
     while (more) {
-        if (TL_STORE(app->store, link_list, &req->actor, t->id, req->actor.account_id, &page,
-                     req->arena, &items, &n, &more) != TL_OK)
+        if (TL_STORE(app->store, link_list, &req->actor, &f, &page, req->arena, &items, &n,
+                     &more) != TL_OK)
             goto fail;
         for (i = 0; i < n; i++) {
             o = tl_api_link_json(app, &req->actor, &items[i], p.default_landing_page);

@@ -383,4 +383,37 @@ struct tl_postback_delivery {
     size_t n_log;
 };
 
+/* ---- refused conversion attempts (GET /api/v1/conversions/rejected) ---- */
+
+/* Caps on what a rejection keeps of each value sent, in bytes. */
+#define TL_REJECTION_CURRENCY_MAX 16
+#define TL_REJECTION_DETAIL_MAX   255
+#define TL_REJECTION_FACTS_MAX    1024 /* the facts' JSON text; longer ones are kept as {} */
+
+/* One refused attempt of POST /conversions or GET /postback. */
+struct tl_rejection {
+    int64_t id;
+    int64_t brand_id;   /* whose it is */
+    int64_t program_id; /* 0: unknown (the click was not found, or not read) */
+    const char *code;   /* the problem's code, status, detail and field */
+    int status;
+    const char *detail;
+    const char *field;    /* NULL: none */
+    bool postback;        /* GET /postback, else POST /conversions */
+    const char *click_id; /* as sent; NULL when absent or not a string */
+    const char *order_id;
+    const char *event_type;
+    const char *currency;
+    int64_t amount; /* as sent, when has_amount */
+    bool has_amount;
+    const char *facts; /* a JSON object, as text: the figures that decided it */
+    int64_t received_at;
+};
+
+/* Filters of the rejections list; 0 / NULL for any. */
+struct tl_rejection_filter {
+    int64_t program_id;
+    const char *code;
+};
+
 #endif

@@ -2322,4 +2322,7 @@ static const struct tl_store_ops sqlite_ops = {
     .postback_deliveries = sq_postback_deliveries,
     .outbox_due = sq_outbox_due,
     .outbox_record = sq_outbox_record,
+    .rejection_add = sq_rejection_add,
+    .rejection_list = sq_rejection_list,
+    .rejection_prune = sq_rejection_prune,
 };

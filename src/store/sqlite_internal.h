@@ -199,9 +199,9 @@ enum tl_err sq_link_upsert(struct tl_store *s, const struct tl_actor *who, const
                            struct tl_arena *a, struct tl_link *out, bool *created);
 enum tl_err sq_link_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                         struct tl_arena *a, struct tl_link *out);
-enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
-                         int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
-                         struct tl_link **items, size_t *n, bool *more);
+enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who,
+                         const struct tl_link_filter *f, const struct tl_page *page,
+                         struct tl_arena *a, struct tl_link **items, size_t *n, bool *more);
 enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                bool active);
 enum tl_err sq_link_ensure_defaults(struct tl_store *s, int64_t campaign_id, size_t *made);
@@ -290,5 +290,14 @@ enum tl_err sq_outbox_due(struct tl_store *s, int64_t now_ms, int max, const int
                           size_t *n);
 enum tl_err sq_outbox_record(struct tl_store *s, int64_t id, int64_t at_ms, int http_status,
                              const char *error, bool delivered, int64_t next_attempt_ms);
+
+/* sqlite_rejected.c: refused conversion attempts. */
+enum tl_err sq_rejection_add(struct tl_store *s, const struct tl_rejection *items, size_t n);
+enum tl_err sq_rejection_list(struct tl_store *s, const struct tl_actor *who,
+                              const struct tl_rejection_filter *f, const struct tl_page *page,
+                              struct tl_arena *a, struct tl_rejection **items, size_t *n,
+                              bool *more);
+enum tl_err sq_rejection_prune(struct tl_store *s, int64_t before_ms, int64_t max_rows,
+                               uint64_t *removed);
 
 #endif

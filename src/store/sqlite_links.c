@@ -205,19 +205,37 @@ enum tl_err sq_link_get(struct tl_store *s, const struct tl_actor *who, int64_t 
     return sq_get_one(s, SQL_LINK_GET, id, who, a, fill_link, out);
 }
 
-static const char SQL_TASK_VISIBLE[] = "SELECT 1 FROM task t WHERE t.id = ?1 AND " VIS_TASK;
-/* ?1 task, ?2 kind, ?3 account, ?4 partner filter or 0, ?5 after, ?6 limit + 1 */
-static const char SQL_LINK_LIST[] =
-    "SELECT " LINK_COLS " FROM link l WHERE l.task_id = ?1 AND " VIS_LINK
-    " AND (?4 = 0 OR l.partner_id = ?4) AND l.id > ?5 ORDER BY l.id LIMIT ?6";
+/*
+ * Lists: ?2 kind, ?3 account, ?4 task, ?5 campaign, ?6 partner (each 0 for
+ * any), ?7 after, ?8 limit + 1. One statement per most selective filter,
+ * each leading with the equality its index serves (link_identity starts
+ * with task_id, link_campaign, link_partner): an "?4 = 0 OR ..." alone
+ * would walk every link in id order.
+ */
+#define LINK_LIST_REST                                                                             \
+    " AND " VIS_LINK " AND (?4 = 0 OR l.task_id = ?4) AND (?5 = 0 OR l.campaign_id = ?5) AND "     \
+    "(?6 = 0 OR l.partner_id = ?6) AND l.id > ?7 ORDER BY l.id LIMIT ?8"
+static const char SQL_LINK_LIST_TASK[] =
+    "SELECT " LINK_COLS " FROM link l WHERE l.task_id = ?4" LINK_LIST_REST;
+static const char SQL_LINK_LIST_CAMPAIGN[] =
+    "SELECT " LINK_COLS " FROM link l WHERE l.campaign_id = ?5" LINK_LIST_REST;
+static const char SQL_LINK_LIST_PARTNER[] =
+    "SELECT " LINK_COLS " FROM link l WHERE l.partner_id = ?6" LINK_LIST_REST;
+/* A brand's links, through its campaigns (campaign_brand, link_campaign). */
+static const char SQL_LINK_LIST_BRAND[] =
+    "SELECT " LINK_COLS " FROM link l WHERE l.campaign_id IN (SELECT c.id FROM campaign c WHERE "
+    "c.brand_id = ?3)" LINK_LIST_REST;
+static const char SQL_LINK_LIST_ALL[] = "SELECT " LINK_COLS " FROM link l WHERE 1" LINK_LIST_REST;
 
-enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
-                         int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
-                         struct tl_link **items, size_t *n, bool *more)
+enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who,
+                         const struct tl_link_filter *f, const struct tl_page *page,
+                         struct tl_arena *a, struct tl_link **items, size_t *n, bool *more)
 {
+    struct tl_link_filter any = {0, 0, 0};
     struct conn *c;
     sqlite3_stmt *q;
-    int64_t after;
+    const char *sql;
+    int64_t after, partner_id;
     int limit;
     void *arr = NULL;
     enum tl_err err;
@@ -226,27 +244,36 @@ enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who, int64_t
     *items = NULL;
     if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
+    if (f == NULL)
+        f = &any;
+    /* A partner's own links are what VIS_LINK leaves them: the same index. */
+    partner_id =
+        who->kind == TL_ACCOUNT_PARTNER && f->partner_id == 0 ? who->account_id : f->partner_id;
+    if (f->task_id != 0)
+        sql = SQL_LINK_LIST_TASK;
+    else if (f->campaign_id != 0)
+        sql = SQL_LINK_LIST_CAMPAIGN;
+    else if (partner_id != 0)
+        sql = SQL_LINK_LIST_PARTNER;
+    else if (who->kind == TL_ACCOUNT_BRAND)
+        sql = SQL_LINK_LIST_BRAND;
+    else
+        sql = SQL_LINK_LIST_ALL;
     sq_page_norm(page, &after, &limit);
     err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    err = sq_read_begin(c);
+    err = sq_prep(c, sql, &q);
     if (err != TL_OK)
         return err;
-    err = sq_check_who(c, SQL_TASK_VISIBLE, task_id, who);
-    if (err != TL_OK)
-        goto out;
-    err = sq_prep(c, SQL_LINK_LIST, &q);
-    if (err != TL_OK)
-        goto out;
-    sq_bind_who(q, task_id, who);
-    sqlite3_bind_int64(q, 4, partner_id);
-    sqlite3_bind_int64(q, 5, after);
-    sqlite3_bind_int(q, 6, limit + 1);
+    sq_bind_who(q, 0, who);
+    sqlite3_bind_int64(q, 4, f->task_id);
+    sqlite3_bind_int64(q, 5, f->campaign_id);
+    sqlite3_bind_int64(q, 6, partner_id);
+    sqlite3_bind_int64(q, 7, after);
+    sqlite3_bind_int(q, 8, limit + 1);
     err = sq_collect(c, q, limit, who, a, sizeof(**items), fill_link, &arr, n, more);
     *items = arr;
-out:
-    sq_read_end(c);
     return err;
 }
 

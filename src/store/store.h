@@ -40,9 +40,19 @@
 
 struct tl_store;
 
+/* The most rows one writer job of rejection_prune removes. */
+#define TL_STORE_PRUNE_BATCH 1000
+
 struct tl_page {
     int64_t after;
     int limit;
+};
+
+/* link_list's filters; 0 for any. */
+struct tl_link_filter {
+    int64_t task_id;
+    int64_t campaign_id;
+    int64_t partner_id;
 };
 
 struct tl_campaign_filter {
@@ -254,11 +264,12 @@ struct tl_store_ops {
     /* Brands see the links of their programs, partners their own links. */
     enum tl_err (*link_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                             struct tl_arena *a, struct tl_link *out);
-    /* Links of a task; partner_id 0 for every partner (a partner caller
-     * always sees only their own). */
-    enum tl_err (*link_list)(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
-                             int64_t partner_id, const struct tl_page *page, struct tl_arena *a,
-                             struct tl_link **items, size_t *n, bool *more);
+    /* The links the caller sees that match every filter of f (0: any):
+     * one task's, one campaign's, one partner's, or all. A filter naming
+     * another account's object matches nothing (no TL_ERR_NOTFOUND). */
+    enum tl_err (*link_list)(struct tl_store *s, const struct tl_actor *who,
+                             const struct tl_link_filter *f, const struct tl_page *page,
+                             struct tl_arena *a, struct tl_link **items, size_t *n, bool *more);
     enum tl_err (*link_set_active)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                    bool active);
     /* Every (task, partner) assignment of the campaign that has no short
@@ -384,6 +395,25 @@ struct tl_store_ops {
      * next_attempt_ms is 0. */
     enum tl_err (*outbox_record)(struct tl_store *s, int64_t id, int64_t at_ms, int http_status,
                                  const char *error, bool delivered, int64_t next_attempt_ms);
+
+    /* ---- refused conversion attempts ---- */
+
+    /* Stores items[0..n) (their ids are ignored) in one writer job, with
+     * no actor: the caller (track/rejections.c) has decided whose each
+     * is. Strings are borrowed for the call. */
+    enum tl_err (*rejection_add)(struct tl_store *s, const struct tl_rejection *items, size_t n);
+    /* A brand's rejections (the admin sees all, a partner none) matching
+     * f, ascending id. A program_id of another brand matches nothing. */
+    enum tl_err (*rejection_list)(struct tl_store *s, const struct tl_actor *who,
+                                  const struct tl_rejection_filter *f, const struct tl_page *page,
+                                  struct tl_arena *a, struct tl_rejection **items, size_t *n,
+                                  bool *more);
+    /* Removes the rejections received before before_ms, then all but the
+     * newest max_rows of each (brand, program) (0: no cap), in writer
+     * jobs of at most TL_STORE_PRUNE_BATCH rows each, so that no commit
+     * waits long behind it. *removed counts the rows removed. */
+    enum tl_err (*rejection_prune)(struct tl_store *s, int64_t before_ms, int64_t max_rows,
+                                   uint64_t *removed);
 };
 
 /*

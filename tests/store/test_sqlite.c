@@ -27,6 +27,9 @@
 
 #define ARENA_CAP (4u << 20)
 
+/* Generated with the migrations (scripts/embed.py): how many there are. */
+extern const size_t tl_migrations_sqlite_n;
+
 struct fx {
     char dir[64];
     char url[128];
@@ -189,7 +192,7 @@ static void test_open_urls(void **state)
     snprintf(url, sizeof(url), "sqlite://%s/sub/t.db", dir);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
     assert_string_equal(s->ops->name, "sqlite");
-    assert_int_equal(s->ops->migrations_applied(s), 4); /* 001 to 004 */
+    assert_int_equal(s->ops->migrations_applied(s), (int)tl_migrations_sqlite_n); /* all */
     assert_int_equal(s->ops->ping(s), TL_OK);
     tl_store_close(s);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
@@ -199,7 +202,7 @@ static void test_open_urls(void **state)
 
     /* in memory: readers and the writer share one database */
     assert_int_equal(tl_store_open("sqlite::memory:", &s, why, sizeof(why)), TL_OK);
-    assert_int_equal(s->ops->migrations_applied(s), 4);
+    assert_int_equal(s->ops->migrations_applied(s), (int)tl_migrations_sqlite_n);
     {
         struct tl_actor who;
         unsigned char h[32];
@@ -217,7 +220,7 @@ static void test_reopen(void **state)
     struct fx *f = *state;
     char why[256];
 
-    assert_int_equal(f->s->ops->migrations_applied(f->s), 4);
+    assert_int_equal(f->s->ops->migrations_applied(f->s), (int)tl_migrations_sqlite_n);
     tl_store_close(f->s);
     assert_int_equal(tl_store_open(f->url, &f->s, why, sizeof(why)), TL_OK);
     assert_int_equal(f->s->ops->migrations_applied(f->s), 0);
@@ -1501,6 +1504,87 @@ static void test_concurrency(void **state)
     assert_int_equal(total, THREADS * WRITES);
 }
 
+/* Refused conversion attempts: a batch, the brand's list and its filters,
+ * and pruning by age and by count per (brand, program) in several jobs. */
+static void test_rejections(void **state)
+{
+    struct fx *f = *state;
+    static struct tl_rejection r[2600];
+    struct tl_rejection *items;
+    struct tl_rejection_filter flt = {0, NULL};
+    struct tl_page page = {0, 500};
+    uint64_t removed = 0;
+    size_t n, i;
+    bool more;
+
+    memset(r, 0, sizeof(r));
+    for (i = 0; i < 2600; i++) {
+        r[i].brand_id = f->brand.account_id;
+        r[i].program_id = i < 2500 ? 7 : 0; /* 100 with no program */
+        r[i].code = i % 2 ? "currency_mismatch" : "click_not_found";
+        r[i].status = i % 2 ? 422 : 404;
+        r[i].detail = "d";
+        r[i].order_id = "o";
+        r[i].has_amount = i == 0;
+        r[i].facts = "{}";
+        r[i].received_at = i < 10 ? 1000 : 5000; /* ten old ones */
+    }
+    r[0].field = "currency";
+    r[0].postback = true;
+    assert_int_equal(TL_STORE(f->s, rejection_add, r, 2600), TL_OK);
+    r[0].brand_id = f->brand2.account_id;
+    assert_int_equal(TL_STORE(f->s, rejection_add, r, 1), TL_OK);
+
+    /* the brand's, ascending, filtered; another brand and a partner see theirs only */
+    assert_int_equal(
+        TL_STORE(f->s, rejection_list, &f->brand, &flt, &page, f->a, &items, &n, &more), TL_OK);
+    assert_int_equal(n, 500);
+    assert_true(more);
+    assert_int_equal(items[0].brand_id, f->brand.account_id);
+    assert_true(items[0].postback && items[0].has_amount && !items[1].has_amount);
+    assert_string_equal(items[0].field, "currency");
+    assert_null(items[1].field);
+    assert_true(items[0].id < items[1].id);
+    flt.program_id = 7;
+    flt.code = "currency_mismatch";
+    page.after = items[499].id;
+    assert_int_equal(
+        TL_STORE(f->s, rejection_list, &f->brand, &flt, &page, f->a, &items, &n, &more), TL_OK);
+    assert_int_equal(n, 500);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(items[i].program_id, 7);
+        assert_string_equal(items[i].code, "currency_mismatch");
+    }
+    page.after = 0;
+    flt.code = "click_not_found";
+    assert_int_equal(
+        TL_STORE(f->s, rejection_list, &f->brand2, &flt, &page, f->a, &items, &n, &more), TL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(items[0].brand_id, f->brand2.account_id);
+    assert_int_equal(
+        TL_STORE(f->s, rejection_list, &f->partner, NULL, &page, f->a, &items, &n, &more), TL_OK);
+    assert_int_equal(n, 0);
+
+    /* by age: the ten old ones (of the brand) and brand2's one */
+    assert_int_equal(TL_STORE(f->s, rejection_prune, 2000, 0, &removed), TL_OK);
+    assert_int_equal(removed, 11);
+    /* by count: 2490 of program 7 down to 20 (three jobs), 100 without one to 20 */
+    assert_int_equal(TL_STORE(f->s, rejection_prune, 0, 20, &removed), TL_OK);
+    assert_int_equal(removed, 2470 + 80);
+    flt.code = NULL;
+    flt.program_id = 7;
+    assert_int_equal(
+        TL_STORE(f->s, rejection_list, &f->brand, &flt, &page, f->a, &items, &n, &more), TL_OK);
+    assert_int_equal(n, 20);
+    flt.program_id = 0;
+    assert_int_equal(
+        TL_STORE(f->s, rejection_list, &f->brand, &flt, &page, f->a, &items, &n, &more), TL_OK);
+    assert_int_equal(n, 40);
+    assert_int_equal(items[39].program_id, 0); /* the newest are kept */
+    assert_int_equal(TL_STORE(f->s, rejection_prune, 0, 20, &removed), TL_OK);
+    assert_int_equal(removed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1520,6 +1604,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_arena_exhausted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
