@@ -41,6 +41,9 @@ struct tl_app {
     /* The partner postback sender (track/postbacks.h), poked after a
      * commit that queued a delivery; NULL in `tracklink admin`. */
     struct tl_postbacks *postbacks;
+    /* --web-dir: serve the UI's files from this folder instead of the
+     * copies compiled in (for working on the UI); NULL by default. */
+    const char *web_dir;
 };
 
 struct tl_track;
