@@ -2,7 +2,7 @@
  * accounts.c: creating brand and partner accounts (POST /api/v1/brands,
  * /api/v1/partners, and `tracklink admin create-*`), each with a fresh API
  * key shown once and stored only as a hash, and an optional UI login whose
- * password is kept as an argon2id string.
+ * password is kept as an argon2id string. Also makes the keys of keys.c.
  */
 #include "api/api.h"
 #include "api/handlers.h"
@@ -17,7 +17,6 @@
 #define PASSWORD_MAX 1024
 #define KEY_BYTES 32
 #define KEY_PREFIX "tlk_"
-#define KEY_DISPLAY 8 /* characters of the key kept for display */
 
 /* One "@" with something on both sides, and no spaces or controls. */
 static bool email_ok(const char *s)
@@ -46,17 +45,19 @@ static enum tl_err read_email(json_t *obj, const char *field, const char **out,
     return TL_OK;
 }
 
-/* Writes "tlk_" + base64url of 32 random bytes into key (cap KEY_LEN). */
-#define KEY_LEN (sizeof(KEY_PREFIX) - 1 + 44)
-static void new_key(char key[KEY_LEN])
+void tl_api_key_new(char key[TL_API_KEY_LEN + 1], char prefix[TL_API_KEY_PREFIX_LEN + 1],
+                    unsigned char hash[32])
 {
     unsigned char raw[KEY_BYTES];
 
     randombytes_buf(raw, sizeof(raw));
     memcpy(key, KEY_PREFIX, sizeof(KEY_PREFIX) - 1);
-    sodium_bin2base64(key + sizeof(KEY_PREFIX) - 1, KEY_LEN - (sizeof(KEY_PREFIX) - 1), raw,
-                      sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(key + sizeof(KEY_PREFIX) - 1, TL_API_KEY_LEN + 1 - (sizeof(KEY_PREFIX) - 1),
+                      raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof(raw));
+    memcpy(prefix, key, TL_API_KEY_PREFIX_LEN);
+    prefix[TL_API_KEY_PREFIX_LEN] = '\0';
+    tl_api_key_hash(key, hash);
 }
 
 enum tl_err tl_api_account_create(struct tl_app *app, enum tl_account_kind kind, json_t *body,
@@ -76,7 +77,7 @@ enum tl_err tl_api_account_create(struct tl_app *app, enum tl_account_kind kind,
     struct tl_arena *arena = NULL;
     json_t *user = NULL, *o = NULL;
     const char *password = NULL;
-    char key[KEY_LEN], prefix[KEY_DISPLAY + 1];
+    char key[TL_API_KEY_LEN + 1], prefix[TL_API_KEY_PREFIX_LEN + 1];
     char pw_hash[crypto_pwhash_STRBYTES];
     int64_t id = 0;
     enum tl_err err;
@@ -121,11 +122,9 @@ enum tl_err tl_api_account_create(struct tl_app *app, enum tl_account_kind kind,
         in.user_pw_hash = pw_hash;
     }
 
-    new_key(key);
-    tl_api_key_hash(key, in.key_hash);
-    memcpy(prefix, key, KEY_DISPLAY);
-    prefix[KEY_DISPLAY] = '\0';
+    tl_api_key_new(key, prefix, in.key_hash);
     in.key_prefix = prefix;
+    in.key_name = "default";
 
     err = TL_STORE(app->store, account_create, &in, &id);
     if (err == TL_ERR_CONFLICT) {

@@ -6,7 +6,8 @@
  * One handler file per resource: accounts.c (brands, partners), programs.c
  * (programs, landing pages, program memberships), campaigns.c (campaigns,
  * campaign memberships), tasks.c (tasks, task memberships, /me/tasks),
- * ops.c (/healthz). routes.c holds the table. auth.c turns an API key into
+ * ops.c (/healthz), keys.c (API keys), session.c (UI sign-in). routes.c
+ * holds the table. auth.c turns a request (API key or session cookie) into
  * a struct tl_actor.
  */
 #ifndef TL_API_API_H
@@ -53,20 +54,63 @@ extern const struct tl_route tl_api_routes[];
 extern const size_t tl_api_n_routes;
 
 /*
- * Authenticates an Authorization header value ("Bearer <key>"; NULL when
- * absent) against the admin key and the store's key hashes, in constant
- * time. Returns TL_OK with *out set, or TL_ERR_UNAUTHORIZED.
+ * The server's authentication hook (http/server.h): the caller of req, from
+ * "Authorization: Bearer <key>" (the admin key or an account's API key;
+ * when the header is sent it alone decides), else from the session cookie,
+ * whose writes (POST, PUT, PATCH, DELETE) must carry the session's
+ * X-CSRF-Token and a matching Origin when one is sent. Returns TL_OK with
+ * *out set, or an error with prob filled: TL_ERR_UNAUTHORIZED (no key,
+ * a bad or revoked key, no live session), TL_ERR_FORBIDDEN csrf_invalid.
  */
-enum tl_err tl_api_authenticate(void *app, const char *authorization, struct tl_actor *out);
+enum tl_err tl_api_authenticate(void *app, const struct tl_req *req, struct tl_actor *out,
+                                struct tl_problem *prob);
 
 /* The same without blocking: only the admin key and keys remembered from
- * an earlier request (60 s); TL_ERR_AGAIN when the store would have to be
- * read. */
-enum tl_err tl_api_authenticate_cached(void *app, const char *authorization,
-                                       struct tl_actor *out);
+ * an earlier request; TL_ERR_AGAIN when the store would have to be read
+ * (an unknown key, or a session cookie). */
+enum tl_err tl_api_authenticate_cached(void *app, const struct tl_req *req, struct tl_actor *out,
+                                       struct tl_problem *prob);
 
-/* Hashes an API key as it is stored: BLAKE2b-256 (libsodium). */
+/* Hashes an API key (or a session token) as it is stored: BLAKE2b-256. */
 void tl_api_key_hash(const char *key, unsigned char out[32]);
+
+/* A new API key: "tlk_" + base64url of 32 random bytes, its first
+ * characters (kept for display) and its hash (accounts.c). */
+#define TL_API_KEY_LEN        47
+#define TL_API_KEY_PREFIX_LEN 12
+void tl_api_key_new(char key[TL_API_KEY_LEN + 1], char prefix[TL_API_KEY_PREFIX_LEN + 1],
+                    unsigned char hash[32]);
+
+/* Forgets a key that was revoked (its hash), so that it fails from the next
+ * request on, on every path. Call once its deletion has committed. */
+void tl_api_key_forget(struct tl_app *app, const unsigned char hash[32]);
+
+/* UI sessions (auth.c, session.c). */
+#define TL_SESSION_COOKIE    "tl_session"
+#define TL_SESSION_TOKEN_LEN 43 /* base64url of 32 random bytes, unpadded */
+#define TL_SESSION_IDLE_MS   (12 * 3600 * 1000LL)
+
+/* The token of req's tl_session cookie copied into out, or NULL when there
+ * is none of the right shape. */
+const char *tl_api_session_token(const struct tl_req *req, char out[TL_SESSION_TOKEN_LEN + 1]);
+
+/*
+ * The live session of req's cookie, its strings in req->arena. Moves its
+ * idle expiry forward when that is due (a queued write, at most once a
+ * minute). TL_ERR_UNAUTHORIZED (prob filled) when there is none.
+ */
+enum tl_err tl_api_session_find(struct tl_app *app, const struct tl_req *req,
+                                struct tl_session *out, struct tl_problem *prob);
+
+/* A cookie write's checks: Origin (when sent) is the public URL's, and
+ * X-CSRF-Token is the session's (constant time). TL_ERR_FORBIDDEN
+ * csrf_invalid otherwise. */
+enum tl_err tl_api_csrf_check(const struct tl_app *app, const struct tl_req *req,
+                              const struct tl_session *s, struct tl_problem *prob);
+
+/* The Origin check alone: TL_OK when req sends none or the public URL's. */
+enum tl_err tl_api_origin_check(const struct tl_app *app, const struct tl_req *req,
+                                struct tl_problem *prob);
 
 /*
  * Creates a brand or a partner account from a request body (the shapes of

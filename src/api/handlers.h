@@ -91,6 +91,11 @@ TL_HANDLER(tl_api_me_postbacks_list); /* GET /api/v1/me/postbacks (partner) */
 TL_HANDLER(tl_api_redirect_short);   /* GET /{code} */
 TL_HANDLER(tl_api_redirect_regular); /* GET /c/{partner_id}/{task_id}/{campaign_id} */
 
+/* session.c: the web UI's sign-in (no key: the body or the cookie decides) */
+TL_HANDLER(tl_api_session_create); /* POST   /api/v1/session */
+TL_HANDLER(tl_api_session_get);    /* GET    /api/v1/session */
+TL_HANDLER(tl_api_session_delete); /* DELETE /api/v1/session */
+
 /* ops.c */
 TL_HANDLER(tl_api_healthz); /* GET /healthz (no auth) */
 

@@ -22,6 +22,11 @@ const struct tl_route tl_api_routes[] = {
     {TL_POST, "/api/v1/brands", TL_AUTH_ADMIN, tl_api_brands_create, "brands.create", 0},
     {TL_POST, "/api/v1/partners", TL_AUTH_ADMIN, tl_api_partners_create, "partners.create", 0},
 
+    /* the web UI's sign-in: the handlers read the body or the cookie */
+    {TL_POST, "/api/v1/session", TL_AUTH_NONE, tl_api_session_create, "session.create", 0},
+    {TL_GET, "/api/v1/session", TL_AUTH_NONE, tl_api_session_get, "session.get", 0},
+    {TL_DELETE, "/api/v1/session", TL_AUTH_NONE, tl_api_session_delete, "session.delete", 0},
+
     /* programs */
     {TL_POST, "/api/v1/programs", BRAND, tl_api_programs_create, "programs.create", 0},
     {TL_GET, "/api/v1/programs", BRAND, tl_api_programs_list, "programs.list", 0},

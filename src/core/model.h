@@ -49,8 +49,42 @@ struct tl_account_new {
     const char *email;          /* may be NULL */
     unsigned char key_hash[32]; /* BLAKE2b-256 of the API key */
     const char *key_prefix;     /* first characters of the key, for display */
+    const char *key_name;       /* the key's name; NULL: "default" */
     const char *user_email;     /* optional UI login; NULL for none */
     const char *user_pw_hash;   /* argon2id string when user_email is set */
+};
+
+/* An API key as its account sees it; the key itself is kept only as a hash. */
+struct tl_api_key {
+    int64_t id;
+    int64_t account_id;
+    const char *name;
+    const char *prefix; /* the key's first characters, for recognition */
+    int64_t created_at;
+    int64_t last_used_at; /* 0: never used; moved at most once a minute */
+};
+
+/* A UI login, with what its account is. */
+struct tl_user {
+    int64_t id;
+    int64_t account_id;
+    enum tl_account_kind kind;
+    const char *account_name;
+    const char *email;
+    const char *pw_hash; /* argon2id string */
+};
+
+/* A UI session. The cookie's token is kept only as its BLAKE2b-256 hash. */
+struct tl_session {
+    int64_t id;
+    unsigned char token_hash[32];
+    int64_t user_id;
+    const char *user_email;
+    struct tl_actor actor; /* the user's account */
+    const char *account_name;
+    const char *csrf_token; /* sent back in X-CSRF-Token on every write */
+    int64_t created_at;
+    int64_t expires_at; /* idle expiry; slides forward with use */
 };
 
 struct tl_program {

@@ -713,11 +713,13 @@ static bool render_result(struct fthread *t, enum tl_err err, struct tl_resp *re
 static bool front_auth(const struct tl_front_config *cfg, const struct tl_route *route,
                        struct tl_req *req)
 {
+    struct tl_problem prob;
+
     if (route->auth == TL_AUTH_NONE)
         return true;
+    tl_problem_init(&prob);
     if (cfg->authenticate_cached == NULL ||
-        cfg->authenticate_cached(cfg->app, tl_req_header(req, "Authorization"), &req->actor) !=
-            TL_OK)
+        cfg->authenticate_cached(cfg->app, req, &req->actor, &prob) != TL_OK)
         return false;
     return (route->auth & (unsigned)req->actor.kind) != 0;
 }

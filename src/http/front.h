@@ -48,7 +48,8 @@ struct tl_front_config {
     void *app;
     /* Authenticates without blocking (TL_ERR_AGAIN: it would block); NULL
      * leaves every authenticated route to libmicrohttpd. */
-    enum tl_err (*authenticate_cached)(void *app, const char *authorization, struct tl_actor *out);
+    enum tl_err (*authenticate_cached)(void *app, const struct tl_req *req, struct tl_actor *out,
+                                       struct tl_problem *prob);
     /* Takes over fd (it closes it in any case) with its unread request. */
     void (*handoff)(void *cls, int fd, const struct sockaddr *addr, socklen_t addr_len);
     void *handoff_cls;

@@ -96,7 +96,8 @@ struct tl_resp {
 /*
  * A handler. Returns TL_OK with resp filled, or an error with prob filled
  * (tl_problem_set), in which case resp is ignored except that resp->json is
- * still released.
+ * still released and, on libmicrohttpd's side, resp->headers are sent with
+ * the problem (a 429's Retry-After).
  */
 typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
                                      struct tl_problem *prob);

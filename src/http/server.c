@@ -279,6 +279,9 @@ static void set_result(struct ctx *c, enum tl_err err, struct tl_resp *resp,
          * gets the default code and a generic detail. */
         prob->err = err;
         set_problem(c, prob, NULL, NULL, false);
+        /* The handler's headers go with its problem (a 429's Retry-After). */
+        for (i = 0; c->response != NULL && i < resp->n_headers && i < TL_RESP_HEADERS_MAX; i++)
+            add_header(c->response, resp->headers[i].name, resp->headers[i].value);
         return;
     }
     status = resp->status != 0 ? resp->status : 200;
@@ -362,18 +365,14 @@ static void run_request(struct ctx *c)
     memset(&resp, 0, sizeof(resp));
     tl_problem_init(&prob);
     if (route->auth != TL_AUTH_NONE) {
-        err =
-            cfg->authenticate != NULL
-                ? cfg->authenticate(cfg->app, tl_req_header(&c->req, MHD_HTTP_HEADER_AUTHORIZATION),
-                                    &c->req.actor)
-                : TL_ERR_UNAUTHORIZED;
-        if (err == TL_ERR_UNAUTHORIZED) {
-            set_error(c, err, "unauthorized", "a valid API key is required",
-                      MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer", false);
-            return;
-        }
+        err = cfg->authenticate != NULL ? cfg->authenticate(cfg->app, &c->req, &c->req.actor, &prob)
+                                        : tl_problem_set(&prob, TL_ERR_UNAUTHORIZED, "unauthorized",
+                                                         NULL, "a valid API key is required");
         if (err != TL_OK) {
-            set_error(c, err, NULL, "authentication failed", NULL, NULL, false);
+            prob.err = err;
+            set_problem(c, &prob,
+                        err == TL_ERR_UNAUTHORIZED ? MHD_HTTP_HEADER_WWW_AUTHENTICATE : NULL,
+                        "Bearer", false);
             return;
         }
         if ((route->auth & (unsigned)c->req.actor.kind) == 0) {

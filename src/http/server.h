@@ -32,14 +32,17 @@ struct tl_server_config {
     const struct tl_route *routes;
     size_t n_routes;
     void *app; /* handed to handlers as req->app and to authenticate */
-    /* Checks an Authorization header value (NULL when absent). Returns
-     * TL_OK with *out set, or TL_ERR_UNAUTHORIZED. */
-    enum tl_err (*authenticate)(void *app, const char *authorization, struct tl_actor *out);
+    /* Authenticates a request (its headers and method: a key, a session
+     * cookie and its CSRF checks). Returns TL_OK with *out set, or an
+     * error with prob filled, answered as that problem (401 gets
+     * WWW-Authenticate: Bearer). */
+    enum tl_err (*authenticate)(void *app, const struct tl_req *req, struct tl_actor *out,
+                                struct tl_problem *prob);
     /* The same without blocking, for the front's TL_ROUTE_ASYNC routes:
      * TL_ERR_AGAIN when it would block (the connection then goes to
      * libmicrohttpd). NULL: the front takes no authenticated route. */
-    enum tl_err (*authenticate_cached)(void *app, const char *authorization,
-                                       struct tl_actor *out);
+    enum tl_err (*authenticate_cached)(void *app, const struct tl_req *req, struct tl_actor *out,
+                                       struct tl_problem *prob);
 };
 
 /*

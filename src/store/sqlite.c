@@ -256,19 +256,6 @@ bool sq_actor_writes(const struct tl_actor *who)
     return who != NULL && (who->kind == TL_ACCOUNT_ADMIN || who->kind == TL_ACCOUNT_BRAND);
 }
 
-static int kind_parse(const char *s)
-{
-    if (s == NULL)
-        return -1;
-    if (strcmp(s, "admin") == 0)
-        return TL_ACCOUNT_ADMIN;
-    if (strcmp(s, "brand") == 0)
-        return TL_ACCOUNT_BRAND;
-    if (strcmp(s, "partner") == 0)
-        return TL_ACCOUNT_PARTNER;
-    return -1;
-}
-
 void sq_page_norm(const struct tl_page *page, int64_t *after, int *limit)
 {
     *after = page != NULL && page->after > 0 ? page->after : 0;
@@ -1072,149 +1059,6 @@ enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id, const st
     sq_done(q);
 out:
     sq_read_end(c);
-    return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* accounts and keys */
-
-struct account_create_ctx {
-    const struct tl_account_new *in;
-    int64_t now;
-    int64_t id;
-};
-
-static const char SQL_ACCOUNT_INSERT[] =
-    "INSERT INTO account (kind, name, email, created_at) VALUES (?1, ?2, ?3, ?4)";
-static const char SQL_KEY_INSERT[] =
-    "INSERT INTO api_key (account_id, hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4)";
-static const char SQL_USER_INSERT[] =
-    "INSERT INTO app_user (account_id, email, pw_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
-
-static enum tl_err account_create_job(struct conn *c, void *arg)
-{
-    struct account_create_ctx *x = arg;
-    const struct tl_account_new *in = x->in;
-    sqlite3_stmt *s;
-    enum tl_err err;
-
-    err = sq_prep(c, SQL_ACCOUNT_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_str(s, 1, tl_account_kind_str(in->kind));
-    sq_bind_str(s, 2, in->name);
-    sq_bind_str(s, 3, in->email);
-    sqlite3_bind_int64(s, 4, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-    x->id = sqlite3_last_insert_rowid(c->db);
-
-    err = sq_prep(c, SQL_KEY_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, x->id);
-    sqlite3_bind_blob(s, 2, in->key_hash, sizeof(in->key_hash), SQLITE_STATIC);
-    sq_bind_str(s, 3, in->key_prefix != NULL ? in->key_prefix : "");
-    sqlite3_bind_int64(s, 4, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err != TL_OK || in->user_email == NULL)
-        return err;
-
-    err = sq_prep(c, SQL_USER_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, x->id);
-    sq_bind_str(s, 2, in->user_email);
-    sq_bind_str(s, 3, in->user_pw_hash);
-    sqlite3_bind_int64(s, 4, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    return err;
-}
-
-static enum tl_err st_account_create(struct tl_store *s, const struct tl_account_new *in,
-                                     int64_t *id_out)
-{
-    struct account_create_ctx x = {in, tl_time_now_ms(), 0};
-    enum tl_err err;
-
-    if (in == NULL || in->name == NULL || kind_parse(tl_account_kind_str(in->kind)) < 0)
-        return TL_ERR_INVALID;
-    err = sq_run_job((struct sqlite_store *)s, account_create_job, &x);
-    if (err == TL_OK && id_out != NULL)
-        *id_out = x.id;
-    return err;
-}
-
-static const char SQL_ACTOR_BY_KEY[] =
-    "SELECT k.account_id, a.kind FROM api_key k JOIN account a ON a.id = k.account_id"
-    " WHERE k.hash = ?1";
-
-static enum tl_err st_actor_by_key(struct tl_store *s, const unsigned char key_hash[32],
-                                   struct tl_actor *out)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
-    int kind;
-
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_ACTOR_BY_KEY, &q);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_blob(q, 1, key_hash, 32, SQLITE_STATIC);
-    err = sq_step_row(c, q);
-    if (err == TL_OK) {
-        kind = kind_parse((const char *)sqlite3_column_text(q, 1));
-        if (kind < 0) {
-            err = TL_ERR_IO;
-        } else {
-            out->account_id = sqlite3_column_int64(q, 0);
-            out->kind = (enum tl_account_kind)kind;
-        }
-    }
-    sq_done(q);
-    return err;
-}
-
-static const char SQL_ACCOUNT_GET[] =
-    "SELECT id, kind, name, email, created_at FROM account WHERE id = ?1";
-
-static enum tl_err st_account_get(struct tl_store *s, int64_t id, struct tl_arena *a,
-                                  struct tl_account *out)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
-    int kind;
-
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_ACCOUNT_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(q, 1, id);
-    err = sq_step_row(c, q);
-    if (err != TL_OK)
-        goto out;
-    memset(out, 0, sizeof(*out));
-    out->id = sqlite3_column_int64(q, 0);
-    kind = kind_parse((const char *)sqlite3_column_text(q, 1));
-    if (kind < 0) {
-        err = TL_ERR_IO;
-        goto out;
-    }
-    out->kind = (enum tl_account_kind)kind;
-    err = sq_col_str(q, 2, a, &out->name);
-    if (err == TL_OK)
-        err = sq_col_str(q, 3, a, &out->email);
-    out->created_at = sqlite3_column_int64(q, 4);
-out:
-    sq_done(q);
     return err;
 }
 
@@ -2407,9 +2251,18 @@ static const struct tl_store_ops sqlite_ops = {
     .close = st_close,
     .ping = st_ping,
     .migrations_applied = st_migrations_applied,
-    .account_create = st_account_create,
-    .actor_by_key = st_actor_by_key,
-    .account_get = st_account_get,
+    .account_create = sq_account_create,
+    .actor_by_key = sq_actor_by_key,
+    .account_get = sq_account_get,
+    .api_key_create = sq_api_key_create,
+    .api_key_list = sq_api_key_list,
+    .api_key_revoke = sq_api_key_revoke,
+    .api_key_touch = sq_api_key_touch,
+    .user_by_email = sq_user_by_email,
+    .session_create = sq_session_create,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_delete = sq_session_delete,
     .program_create = st_program_create,
     .program_get = st_program_get,
     .program_list = st_program_list,

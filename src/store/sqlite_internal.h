@@ -171,6 +171,29 @@ enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_ac
 enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                          struct tl_arena *a, void *item);
 
+/* sqlite_accounts.c: accounts, API keys, UI logins and sessions. */
+enum tl_err sq_account_create(struct tl_store *s, const struct tl_account_new *in, int64_t *id_out);
+enum tl_err sq_actor_by_key(struct tl_store *s, const unsigned char key_hash[32],
+                            struct tl_actor *out, int64_t *key_id, int64_t *last_used_at);
+enum tl_err sq_account_get(struct tl_store *s, int64_t id, struct tl_arena *a,
+                           struct tl_account *out);
+enum tl_err sq_api_key_create(struct tl_store *s, const struct tl_actor *who,
+                              struct tl_api_key *key, const unsigned char key_hash[32]);
+enum tl_err sq_api_key_list(struct tl_store *s, const struct tl_actor *who, int64_t account_id,
+                            const struct tl_page *page, struct tl_arena *a,
+                            struct tl_api_key **items, size_t *n, bool *more);
+enum tl_err sq_api_key_revoke(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                              unsigned char key_hash[32]);
+enum tl_err sq_api_key_touch(struct tl_store *s, int64_t id, int64_t at_ms);
+enum tl_err sq_user_by_email(struct tl_store *s, const char *email, struct tl_arena *a,
+                             struct tl_user *out);
+enum tl_err sq_session_create(struct tl_store *s, struct tl_session *in,
+                              const unsigned char *replace);
+enum tl_err sq_session_get(struct tl_store *s, const unsigned char token_hash[32], int64_t now_ms,
+                           struct tl_arena *a, struct tl_session *out);
+enum tl_err sq_session_touch(struct tl_store *s, int64_t id, int64_t expires_at);
+enum tl_err sq_session_delete(struct tl_store *s, const unsigned char token_hash[32]);
+
 /* sqlite_links.c: the link operations of struct tl_store_ops. */
 enum tl_err sq_link_upsert(struct tl_store *s, const struct tl_actor *who, const struct tl_link *in,
                            struct tl_arena *a, struct tl_link *out, bool *created);

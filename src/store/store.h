@@ -104,12 +104,61 @@ struct tl_store_ops {
     int (*migrations_applied)(struct tl_store *s);
 
     /* accounts and keys */
+    /* Creates the account with its first API key (named in->key_name, or
+     * "default") and, when in->user_email is set, its UI login. */
     enum tl_err (*account_create)(struct tl_store *s, const struct tl_account_new *in,
                                   int64_t *id_out);
+    /* The account whose API key hashes to key_hash. key_id and
+     * last_used_at (0: never), when not NULL, get the key's. */
     enum tl_err (*actor_by_key)(struct tl_store *s, const unsigned char key_hash[32],
-                                struct tl_actor *out);
+                                struct tl_actor *out, int64_t *key_id, int64_t *last_used_at);
     enum tl_err (*account_get)(struct tl_store *s, int64_t id, struct tl_arena *a,
                                struct tl_account *out);
+
+    /* ---- API keys and UI sessions (sqlite_accounts.c) ---- */
+
+    /* Adds a key to key->account_id: the caller's own account, or any
+     * brand or partner for the admin (else TL_ERR_NOTFOUND). Reads
+     * account_id, name and prefix; sets id and created_at.
+     * TL_ERR_CONFLICT when the hash is taken. */
+    enum tl_err (*api_key_create)(struct tl_store *s, const struct tl_actor *who,
+                                  struct tl_api_key *key, const unsigned char key_hash[32]);
+    /* The keys of account_id: the caller's own (brand, partner: account_id
+     * is ignored), or, for the admin, that account's (0: every account's). */
+    enum tl_err (*api_key_list)(struct tl_store *s, const struct tl_actor *who, int64_t account_id,
+                                const struct tl_page *page, struct tl_arena *a,
+                                struct tl_api_key **items, size_t *n, bool *more);
+    /* Deletes key id (the caller's own; the admin: any) and gives its hash
+     * in key_hash, so that caches can forget it. TL_ERR_NOTFOUND when it is
+     * not visible; TL_ERR_CONFLICT when it is the last key of an account
+     * that has no UI login (the account would have no way in). */
+    enum tl_err (*api_key_revoke)(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                  unsigned char key_hash[32]);
+    /* Sets key id's last_used_at. Queued behind the other writes and not
+     * waited for: TL_OK once queued; the write's own failure is dropped
+     * (a late last-used time is harmless). */
+    enum tl_err (*api_key_touch)(struct tl_store *s, int64_t id, int64_t at_ms);
+
+    /* The UI login with this email (case-insensitive), with its account.
+     * TL_ERR_NOTFOUND. */
+    enum tl_err (*user_by_email)(struct tl_store *s, const char *email, struct tl_arena *a,
+                                 struct tl_user *out);
+    /* Stores a new session from in (token_hash, user_id, csrf_token,
+     * created_at, expires_at); sets in->id. The same commit deletes the
+     * sessions expired at in->created_at and, when replace is not NULL,
+     * the session whose token hashes to replace. */
+    enum tl_err (*session_create)(struct tl_store *s, struct tl_session *in,
+                                  const unsigned char *replace);
+    /* The session whose token hashes to token_hash and that has not
+     * expired at now_ms, with its user and account. TL_ERR_NOTFOUND. */
+    enum tl_err (*session_get)(struct tl_store *s, const unsigned char token_hash[32],
+                               int64_t now_ms, struct tl_arena *a, struct tl_session *out);
+    /* Moves session id's expiry to expires_at; queued and not waited for,
+     * like api_key_touch. */
+    enum tl_err (*session_touch)(struct tl_store *s, int64_t id, int64_t expires_at);
+    /* Ends the session whose token hashes to token_hash. TL_ERR_NOTFOUND
+     * when there is none. */
+    enum tl_err (*session_delete)(struct tl_store *s, const unsigned char token_hash[32]);
 
     /* programs */
     enum tl_err (*program_create)(struct tl_store *s, const struct tl_actor *who,
