@@ -61,6 +61,8 @@ export default function CampaignNew() {
   async function submit(e) {
     e.preventDefault();
     if (busy || !program) return;
+    // what the browser can tell, in the form's order; the server says the rest
+    if (form.name.trim() === '') return setErrors(fieldError('name', 'missing_field'));
     const payout = { type: form.payoutType };
     if (form.payoutType === 'fixed') {
       if (form.amount.trim() === '') return setErrors(fieldError('amount', 'missing_field'));
