@@ -6,7 +6,7 @@ import { html, render, useEffect, useState } from './lib/html.mjs';
 import { LANGS, getLang, initialLang, onLang, setLang, t } from './lib/i18n.mjs';
 import { onUnauthorized } from './lib/api.mjs';
 import {
-  checkSession, getSession, homeOf, onSession, setSession, signOut,
+  checkSession, getSession, homeOf, landingOf, onSession, setSession, signOut,
 } from './lib/session.mjs';
 import { matchRoute, navigate, startRouter, useLocation } from './lib/router.mjs';
 import { Empty, Failed, Loading, Page, StatusRegion } from './lib/ui.mjs';
@@ -23,7 +23,8 @@ function Banner({ session }) {
   const [busy, setBusy] = useState(false);
   async function out() {
     setBusy(true);
-    try { await signOut(); } finally { setBusy(false); navigate('/app/login'); }
+    await signOut(() => navigate('/app/login'));
+    setBusy(false);
   }
   return html`<header class="banner">
     <a class="brand" href=${session ? homeOf(session) : '/app/login'}>${t('app.name')}</a>
@@ -89,7 +90,11 @@ function App() {
   const [, setLangTick] = useState(0);
   const [session, setSessionState] = useState(getSession());
   useEffect(() => onLang(() => setLangTick((n) => n + 1)), []);
-  useEffect(() => onSession(setSessionState), []);
+  useEffect(() => {
+    // the check may have ended between the first render and this effect
+    setSessionState(getSession());
+    return onSession(setSessionState);
+  }, []);
 
   const m = matchRoute(routes, loc.pathname);
   const root = loc.pathname === '/app/' || loc.pathname === '/app';
@@ -97,7 +102,7 @@ function App() {
   if (session === undefined) redirect = null;
   else if (root) redirect = session ? homeOf(session) : '/app/login';
   else if (m && !m.route.public && !session) redirect = loginUrl();
-  else if (m && m.route.path === '/app/login' && session) redirect = homeOf(session);
+  else if (m && m.route.path === '/app/login' && session) redirect = landingOf(session, loc.query.get('next'));
   useEffect(() => { if (redirect) navigate(redirect, { replace: true }); }, [redirect]);
 
   let body;

@@ -3,16 +3,11 @@
 // (a path under /app/ only).
 import { html, useEffect, useRef, useState } from './lib/html.mjs';
 import { t } from './lib/i18n.mjs';
-import { homeOf, signIn } from './lib/session.mjs';
+import { landingOf, signIn } from './lib/session.mjs';
 import { navigate, useLocation } from './lib/router.mjs';
 import {
   FieldError, FormAlert, NO_ERRORS, Page, fieldAttrs, markReady, toErrors, useFocusInvalid,
 } from './lib/ui.mjs';
-
-function safeNext(next) {
-  return next && next.startsWith('/app/') && !next.startsWith('/app/login') && !next.includes('//')
-    ? next : null;
-}
 
 export default function Login() {
   const loc = useLocation();
@@ -31,7 +26,7 @@ export default function Login() {
     setErrors(NO_ERRORS);
     try {
       const s = await signIn(email.trim(), password);
-      navigate(safeNext(loc.query.get('next')) || homeOf(s), { replace: true });
+      navigate(landingOf(s, loc.query.get('next')), { replace: true });
     } catch (err) {
       // every sign-in failure is said once, atop the form
       setErrors(toErrors(err, {}));

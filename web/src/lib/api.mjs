@@ -48,7 +48,12 @@ async function request(method, path, body, opts = {}) {
   const type = res.headers.get('Content-Type') || '';
   let data = null;
   if (res.status !== 204 && type.includes('json')) {
-    try { data = await res.json(); } catch { data = null; }
+    try {
+      data = await res.json();
+    } catch (e) {
+      if (e.name === 'AbortError') throw e; // the caller gave up while the body came
+      data = null;
+    }
   }
   if (!res.ok) {
     const err = new ApiError(res.status, data || {});

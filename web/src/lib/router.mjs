@@ -4,15 +4,20 @@
 // re-renders; {replace: true} replaces the entry instead. Clicks on
 // same-origin links under /app/ are routed here, without a reload. A route
 // pattern is a path with ":name" segments: match('/app/campaigns/:id/:tab')
-// gives {id, tab}. navCount() grows at each navigation (a language switch
-// is none), so that a page focuses its h1 once per navigation.
+// gives {id, tab}. navCount() grows at each navigation to another path
+// (not for a new query on the same screen, such as a tab, nor for a
+// language switch), so that a page focuses its h1 once per navigation.
 import { useEffect, useState } from './html.mjs';
 
 const listeners = new Set();
 let count = 0;
+let lastPath = null;
 
 function emit() {
-  count++;
+  if (location.pathname !== lastPath) {
+    lastPath = location.pathname;
+    count++;
+  }
   for (const fn of listeners) fn();
 }
 
@@ -73,6 +78,7 @@ export function matchRoute(routes, pathname) {
 }
 
 export function startRouter() {
+  lastPath = location.pathname;
   window.addEventListener('popstate', emit);
   document.addEventListener('click', (e) => {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;

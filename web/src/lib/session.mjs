@@ -36,11 +36,23 @@ export async function signIn(email, password) {
 }
 
 // Ends the session on the server; signed out here whatever it answers.
-export async function signOut() {
-  try { await api.delete('/session', { auth: false }); } finally { setSession(null); }
+// beforeClear runs just before (the shell goes to the login page first,
+// so that no screen sees itself signed out and asks for ?next=).
+export async function signOut(beforeClear = () => {}) {
+  try { await api.delete('/session', { auth: false }); } catch { /* over anyway */ }
+  beforeClear();
+  setSession(null);
 }
 
 // Where a user lands after signing in.
 export function homeOf(s) {
   return s && s.account.kind === 'partner' ? '/app/tasks' : '/app/campaigns?status=active';
+}
+
+// Where the login page sends a signed-in user: ?next= when it is a path
+// of the UI (never another site), else their home.
+export function landingOf(s, next) {
+  const ok = next && next.startsWith('/app/') && !next.startsWith('/app/login') &&
+    !next.includes('//') && !next.includes('\\');
+  return ok ? next : homeOf(s);
 }
