@@ -80,6 +80,18 @@ for (const lang of LANGS) {
     assert.equal(await page.locator('h1').count(), 1);
     await checkA11y(page, 'Campaign Manager');
     await shot(page, 'campaigns', lang);
+    // usable at 360 px: the page does not scroll sideways (the table may, in its frame)
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.reload();
+    await page.getByRole('row', { name: /Winter sale/ }).waitFor();
+    await shot(page, 'campaigns-360', lang);
+    const wide = await page.evaluate(() => [document.documentElement.scrollWidth,
+      [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 361)
+        .filter((e) => !e.closest('.table-wrap')).map((e) => e.tagName + '.' + e.className).slice(0, 5)]);
+    assert.ok(wide[0] <= 360, `no sideways scroll at 360 px: ${JSON.stringify(wide)}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.reload();
+    await page.getByRole('row', { name: /Winter sale/ }).waitFor();
 
     // the Program filter narrows the list and stays in the URL
     await page.getByRole('combobox', { name: n.program }).selectOption({ label: 'Acme US' });
