@@ -6,7 +6,7 @@ ASAN ?= build-asan
 LISTEN ?= 127.0.0.1:8080
 DB ?= sqlite:data/tracklink.db
 
-.PHONY: all build run test unit bench deps clean
+.PHONY: all build run test unit bench deps vendor clean
 
 all: build
 
@@ -27,10 +27,18 @@ run: build
 	./$(BUILD)/tracklink serve --listen $(LISTEN) --db $(DB)
 
 # Unit and integration tests on the normal build, then the whole suite again
-# under ASan+UBSan. The last line is "N passed, N failed".
+# under ASan+UBSan; the browser tests (tests/ui) once, on the normal build.
+# The last line is "N passed, N failed".
 test: build $(ASAN)/build.ninja
 	@ninja -C $(ASAN)
+	@scripts/ui-deps.sh
 	@python3 tests/run.py --build $(BUILD) --build $(ASAN)
+
+# Refreshes web/vendor/ from npm: the versions package.json pins (change
+# them there, then `npm install` to update package-lock.json).
+vendor:
+	@scripts/ui-deps.sh
+	@python3 scripts/vendor.py
 
 bench: build
 	@bench/run.sh

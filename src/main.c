@@ -43,6 +43,7 @@ struct opts {
     unsigned workers;
     bool trust_proxy;
     bool allow_private_postbacks;
+    const char *web_dir;
     /* admin */
     const char *name;
     const char *email;
@@ -72,6 +73,8 @@ static const char usage_text[] =
     "  --trust-proxy               client IP from X-Forwarded-For [TRACKLINK_TRUST_PROXY=1]\n"
     "  --allow-private-postbacks   allow postbacks to private addresses\n"
     "                              [TRACKLINK_ALLOW_PRIVATE_POSTBACKS=1]\n"
+    "  --web-dir DIR               serve the web UI from DIR, not the copy built in\n"
+    "                              [TRACKLINK_WEB_DIR]\n"
     "migrate and admin take --db too. TRACKLINK_ADMIN_KEY sets the operator key.\n";
 
 static int usage(FILE *f, int code)
@@ -181,6 +184,8 @@ static int parse_flags(int argc, char **argv, const char *const *allowed, struct
             o->public_url = val;
         else if (strcmp(name, "--click-durability") == 0)
             o->click_durability = val;
+        else if (strcmp(name, "--web-dir") == 0)
+            o->web_dir = val;
         else if (strcmp(name, "--threads") == 0) {
             if (!parse_count(val, &o->threads))
                 return bad_usage("bad --threads: %s", val);
@@ -209,6 +214,7 @@ static int opts_init(struct opts *o)
     o->db = env_or("TRACKLINK_DB", "sqlite:data/tracklink.db");
     o->public_url = env_or("TRACKLINK_PUBLIC_URL", NULL);
     o->click_durability = env_or("TRACKLINK_CLICK_DURABILITY", "async");
+    o->web_dir = env_or("TRACKLINK_WEB_DIR", NULL);
     o->trust_proxy = env_flag("TRACKLINK_TRUST_PROXY");
     o->allow_private_postbacks = env_flag("TRACKLINK_ALLOW_PRIVATE_POSTBACKS");
     v = env_or("TRACKLINK_THREADS", NULL);
@@ -319,7 +325,7 @@ static int cmd_serve(int argc, char **argv)
 {
     static const char *const allowed[] = {
         "--listen", "--db", "--public-url", "--click-durability", "--threads", "--workers",
-        "--trust-proxy", "--allow-private-postbacks", NULL,
+        "--trust-proxy", "--allow-private-postbacks", "--web-dir", NULL,
     };
     struct tl_server_config cfg;
     struct tl_track_config tcfg;
@@ -367,6 +373,7 @@ static int cmd_serve(int argc, char **argv)
     app.public_url = public_url;
     app.trust_proxy = o.trust_proxy;
     app.allow_private_postbacks = o.allow_private_postbacks;
+    app.web_dir = o.web_dir;
     admin_key = getenv("TRACKLINK_ADMIN_KEY");
     if (admin_key != NULL && admin_key[0] != '\0') {
         app.has_admin_key = true;

@@ -8,7 +8,12 @@ For each build dir:
   - every executable DIR/test_* (cmocka unit tests), one test each; its
     output is shown only when it fails;
   - every function test_*(t) in tests/*/test_*.py against DIR/tracklink,
-    with one server per module (see tests/lib/tl.py).
+    with one server per module (see tests/lib/tl.py);
+  - the browser tests tests/ui/*.test.mjs (node --test, playwright-core
+    driving Debian's chromium; scripts/ui-deps.sh installs both), once, on
+    the first build dir whose name does not contain "asan": each node test
+    counts as one test, and what a test prints with t.diagnostic (its
+    figures) is shown as a "note" line.
 Prints "ok   <build> <module>::<name> (0.12s)" or "FAIL ..." with the
 traceback and the server's last output lines, and last of all one line
 "N passed, N failed". Exits 1 when anything failed, 2 on a usage error.
@@ -28,6 +33,7 @@ import fnmatch
 import glob
 import importlib.util
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -42,6 +48,7 @@ sys.path.insert(0, os.path.join(TESTS, "lib"))
 import tl  # noqa: E402
 
 UNIT_TIMEOUT = 300
+UI_TIMEOUT = 1200
 
 _print_lock = threading.Lock()
 _counts = {"passed": 0, "failed": 0}
@@ -205,6 +212,61 @@ def run_module(build, path, pattern, tests):
                 srv.cleanup()
 
 
+# ---------------------------------------------------------- browser tests
+
+
+def ui_files(pattern):
+    files = sorted(glob.glob(os.path.join(TESTS, "ui", "*.test.mjs")))
+    return [f for f in files
+            if selected("ui/" + os.path.basename(f)[:-len(".test.mjs")], pattern)]
+
+
+def run_ui(build, files):
+    root = os.path.dirname(TESTS)
+    start = time.time()
+    missing = [p for p in ("node_modules/playwright-core", "node_modules/axe-core")
+               if not os.path.isdir(os.path.join(root, p))]
+    if missing or not os.path.exists("/usr/bin/chromium"):
+        report(False, build, "ui::<setup>", 0,
+               "the browser tests need node_modules (npm ci) and /usr/bin/chromium: "
+               "run scripts/ui-deps.sh (make test does)")
+        return
+    env = dict(os.environ)
+    env["TL_BUILD"] = os.path.abspath(build)
+    env["TL_SHOTS"] = os.path.abspath(os.path.join(build, "ui-shots"))
+    cmd = ["node", "--test", "--test-concurrency=1",
+           "--test-reporter=" + os.path.join(TESTS, "ui", "lib", "reporter.mjs"),
+           "--test-reporter-destination=stdout"] + files
+    try:
+        p = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
+                           errors="replace", timeout=UI_TIMEOUT)
+        out, err, rc = p.stdout, p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err, rc = "timed out after %ds" % UI_TIMEOUT, None
+    seen = 0
+    for line in out.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        label = "ui/" + os.path.basename(ev.get("file") or "?").replace(".test.mjs", "")
+        if ev.get("type") in ("pass", "fail"):
+            seen += 1
+            report(ev["type"] == "pass", build, "%s::%s" % (label, ev.get("name")),
+                   (ev.get("duration") or 0) / 1000.0, ev.get("error"))
+        elif ev.get("type") == "skip":
+            with _print_lock:
+                print("skip %s %s::%s (%s)" % (build, label, ev.get("name"), ev.get("skip") or ""),
+                      flush=True)
+        elif ev.get("type") == "diag":
+            with _print_lock:
+                print("note %s %s: %s" % (build, label, ev.get("message")), flush=True)
+    if rc != 0 and seen == 0 or rc is None:
+        report(False, build, "ui::<node --test>", time.time() - start,
+               "exit status %s\n%s\n%s" % (rc, out[-3000:], (err or "")[-3000:]))
+
+
 # -------------------------------------------------------------------- main
 
 
@@ -216,6 +278,7 @@ def main():
                     help="run only tests whose <module>::<name> contains PATTERN")
     ap.add_argument("--jobs", "-j", type=int, default=2, help="parallel modules (max 2)")
     ap.add_argument("--no-unit", action="store_true", help="skip the cmocka executables")
+    ap.add_argument("--no-ui", action="store_true", help="skip the browser tests (tests/ui)")
     args = ap.parse_args()
 
     for b in args.build:
@@ -246,6 +309,13 @@ def main():
                      if selected("%s::%s" % (label, n), args.pattern)]
             if tests:
                 jobs.append((run_module, (b, path, args.pattern, tests)))
+
+    ui_build = next((b for b in args.build if "asan" not in os.path.basename(os.path.normpath(b))),
+                    None)
+    files = ui_files(args.pattern) if ui_build and not args.no_ui else []
+    if files:
+        # first: it is the longest job, and runs beside the others
+        jobs.insert(0, (run_ui, (ui_build, files)))
 
     workers = max(1, min(2, args.jobs))
     start = time.time()

@@ -45,6 +45,9 @@ struct tl_app {
     /* The recorder of refused conversion attempts (track/rejections.h);
      * NULL in `tracklink admin` (then nothing is recorded). */
     struct tl_rejections *rejections;
+    /* --web-dir: serve the UI's files from this folder instead of the
+     * copies compiled in (for working on the UI); NULL by default. */
+    const char *web_dir;
 };
 
 struct tl_track;

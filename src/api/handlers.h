@@ -108,4 +108,9 @@ TL_HANDLER(tl_api_keys_revoke); /* DELETE /api/v1/api-keys/{id} */
 /* ops.c */
 TL_HANDLER(tl_api_healthz); /* GET /healthz (no auth) */
 
+/* web.c: the web UI's files (UI.md) */
+TL_HANDLER(tl_api_web_root); /* GET /: 302 to /app/ */
+TL_HANDLER(tl_api_web_app);  /* GET /app: 302 to /app/ */
+TL_HANDLER(tl_api_web_file); /* GET /app/{file*}: a file of web/, or index.html */
+
 #endif

@@ -102,6 +102,11 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/{code}", TL_AUTH_NONE, tl_api_redirect_short, "redirect.short", TL_ROUTE_INLINE},
     {TL_GET, "/c/{partner_id}/{task_id}/{campaign_id}", TL_AUTH_NONE, tl_api_redirect_regular,
      "redirect.regular", TL_ROUTE_INLINE},
+
+    /* the web UI: static files, answered on the thread that read the request */
+    {TL_GET, "/", TL_AUTH_NONE, tl_api_web_root, "web.root", TL_ROUTE_DIRECT},
+    {TL_GET, "/app", TL_AUTH_NONE, tl_api_web_app, "web.app", TL_ROUTE_DIRECT},
+    {TL_GET, "/app/{file*}", TL_AUTH_NONE, tl_api_web_file, "web.file", TL_ROUTE_DIRECT},
 };
 
 const size_t tl_api_n_routes = sizeof(tl_api_routes) / sizeof(tl_api_routes[0]);

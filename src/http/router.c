@@ -70,6 +70,12 @@ static size_t pat_len(const char *s)
     return (size_t)(p - s);
 }
 
+/* "{name*}": the last segment of a pattern, matching the rest of the path. */
+static bool is_rest_param(const char *p, size_t pl)
+{
+    return pl >= 3 && p[0] == '{' && p[pl - 2] == '*' && p[pl - 1] == '}';
+}
+
 static bool match_one(const char *pattern, const char *path, size_t path_len, struct match *m)
 {
     const char *qend = path + path_len;
@@ -80,6 +86,8 @@ static bool match_one(const char *pattern, const char *path, size_t path_len, st
         return false;
     m->n_params = 0;
     m->key = 0;
+    if (p[1] == '\0')
+        return path_len == 1; /* the root pattern "/" */
     for (;;) {
         if (i >= TL_ROUTE_SEGMENTS_MAX)
             return false;
@@ -87,6 +95,15 @@ static bool match_one(const char *pattern, const char *path, size_t path_len, st
         q++;
         pl = pat_len(p);
         ql = seg_len(q, qend);
+        if (is_rest_param(p, pl)) {
+            if (p[pl] != '\0' || m->n_params == TL_PATH_PARAMS_MAX)
+                return false;
+            m->ids[m->n_params] = 0;
+            m->params[m->n_params].s = q;
+            m->params[m->n_params].len = (size_t)(qend - q);
+            m->n_params++;
+            return true;
+        }
         if (pl >= 2 && p[0] == '{' && p[pl - 1] == '}') {
             if (ql == 0 || m->n_params == TL_PATH_PARAMS_MAX)
                 return false;
@@ -133,9 +150,13 @@ enum tl_err tl_router_match(const struct tl_route *routes, size_t n, enum tl_met
         /* A pattern whose first segment is a literal starting with another
          * byte cannot match: skip it without scanning the path (most of
          * the table, for a redirect). path[1] lies within path_len here,
-         * or no pattern could match (every segment is non-empty). */
-        if (path_len < 2 || (pat[0] == '/' && pat[1] != '{' && pat[1] != path[1]))
+         * or only the root pattern "/" could match. */
+        if (path_len < 2) {
+            if (path_len == 0 || strcmp(pat, "/") != 0)
+                continue;
+        } else if (pat[0] == '/' && pat[1] != '{' && pat[1] != path[1]) {
             continue;
+        }
         if (!match_one(pat, path, path_len, &cur))
             continue;
         if (found && cur.key < best.key)

@@ -10,6 +10,11 @@
  * method is checked against the routes of that resource only.
  * A trailing slash or an empty segment never matches; a query string, if
  * the path still carries one, is ignored.
+ * Two shapes serve the web UI's files: the pattern "/" matches the root
+ * path only, and a last segment "{name*}" matches the rest of the path,
+ * slashes and empty segments included, and empty too ("/app/{file*}"
+ * matches "/app/" and "/app/src/x.mjs", not "/app"); it counts as a
+ * parameter for precedence, and its text is a parameter like the others.
  */
 #ifndef TL_HTTP_ROUTER_H
 #define TL_HTTP_ROUTER_H

@@ -148,6 +148,77 @@ static void test_table(void **state)
     }
 }
 
+/* The web UI's shapes: the root pattern and a "{name*}" rest segment. */
+static const struct tl_route web_routes[] = {
+    {TL_GET, "/", TL_AUTH_NONE, h_dummy, "root", 0},               /* 0 */
+    {TL_GET, "/app", TL_AUTH_NONE, h_dummy, "app", 0},             /* 1 */
+    {TL_GET, "/app/{file*}", TL_AUTH_NONE, h_dummy, "file", 0},    /* 2 */
+    {TL_GET, "/{code}", TL_AUTH_NONE, h_dummy, "short", 0},        /* 3 */
+    {TL_GET, "/x/{a*}/y", TL_AUTH_NONE, h_dummy, "not_last", 0},   /* 4 */
+    {TL_POST, "/api/v1/programs", TL_AUTH_BRAND, h_dummy, "p", 0}, /* 5 */
+};
+
+static const struct case_ web_cases[] = {
+    {TL_GET, "/", TL_OK, 0, 0, 0, {0}, {NULL}},
+    {TL_HEAD, "/?a=1", TL_OK, 0, 0, 0, {0}, {NULL}},
+    {TL_POST, "/", TL_ERR_METHOD, 0, TL_GET | TL_HEAD, 0, {0}, {NULL}},
+    {TL_GET, "", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
+    {TL_GET, "//", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
+    {TL_GET, "/app", TL_OK, 1, 0, 0, {0}, {NULL}},
+    {TL_GET, "/app/", TL_OK, 2, 0, 1, {0}, {""}},
+    {TL_GET, "/app/index.html", TL_OK, 2, 0, 1, {0}, {"index.html"}},
+    {TL_GET, "/app/campaigns/3/tasks?x=1", TL_OK, 2, 0, 1, {0}, {"campaigns/3/tasks"}},
+    {TL_GET, "/app//a/", TL_OK, 2, 0, 1, {0}, {"/a/"}},
+    {TL_POST, "/app/x", TL_ERR_METHOD, 0, TL_GET | TL_HEAD, 0, {0}, {NULL}},
+    {TL_GET, "/apps/x", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
+    {TL_GET, "/apps", TL_OK, 3, 0, 1, {0}, {"apps"}},
+    {TL_GET, "/ap", TL_OK, 3, 0, 1, {0}, {"ap"}},
+    {TL_GET, "/x/a/y", TL_ERR_NOTFOUND, 0, 0, 0, {0}, {NULL}},
+    {TL_GET, "/x", TL_OK, 3, 0, 1, {0}, {"x"}},
+    {TL_POST, "/api/v1/programs", TL_OK, 5, 0, 0, {0}, {NULL}},
+};
+
+static void run_cases(const struct tl_route *table, size_t n_routes, const struct case_ *cs,
+                      size_t n_cases)
+{
+    size_t i, j;
+
+    for (i = 0; i < n_cases; i++) {
+        const struct case_ *c = &cs[i];
+        struct tl_req req;
+        size_t idx = SIZE_MAX;
+        unsigned allowed = 12345;
+        enum tl_err err;
+
+        memset(&req, 0, sizeof(req));
+        req.arena = tl_arena_new(4096);
+        assert_non_null(req.arena);
+        err = tl_router_match(table, n_routes, c->m, c->path, &req, &idx, &allowed);
+        if (err != c->err)
+            fail_msg("case %zu (%s): err %d, want %d", i, c->path, err, c->err);
+        if (err == TL_OK) {
+            if (idx != c->route)
+                fail_msg("case %zu (%s): route %zu, want %zu", i, c->path, idx, c->route);
+            assert_int_equal(req.n_params, c->n_params);
+            for (j = 0; j < c->n_params; j++) {
+                assert_int_equal(req.ids[j], c->ids[j]);
+                assert_string_equal(req.raw[j], c->raw[j]);
+            }
+        } else if (err == TL_ERR_METHOD) {
+            if (allowed != c->allowed)
+                fail_msg("case %zu (%s): allowed %u, want %u", i, c->path, allowed, c->allowed);
+        }
+        tl_arena_free(req.arena);
+    }
+}
+
+static void test_web_shapes(void **state)
+{
+    (void)state;
+    run_cases(web_routes, sizeof(web_routes) / sizeof(web_routes[0]), web_cases,
+              sizeof(web_cases) / sizeof(web_cases[0]));
+}
+
 static void test_null_outputs(void **state)
 {
     (void)state;
@@ -259,6 +330,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_web_shapes),
         cmocka_unit_test(test_null_outputs),
         cmocka_unit_test(test_arena_full),
         cmocka_unit_test(test_method_names),

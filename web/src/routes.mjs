@@ -1,0 +1,51 @@
+// routes.mjs: every screen of the UI, by path. A route is
+//   {path, load, kind?, public?, title?}
+// path: "/app/campaigns/:id/:tab" (":name" segments reach the screen as
+// params); load: () => import('./screen.mjs'), whose default export is the
+// screen component; kind: 'brand' or 'partner' when only that kind of
+// account may see it; public: shown signed out (the login page); title:
+// the i18n key of the h1, for screens that todo.mjs stands in for.
+// The first route that matches wins: put literal paths before ":params".
+const todo = () => import('./todo.mjs');
+
+export const routes = [
+  { path: '/app/login', public: true, load: () => import('./login.mjs') },
+  { path: '/app/campaigns', kind: 'brand', load: () => import('./campaigns.mjs') },
+  { path: '/app/campaigns/new', kind: 'brand', load: () => import('./campaign_new.mjs') },
+  // screens still to build: a page with their h1, so that navigation works
+  { path: '/app/campaigns/:id', kind: 'brand', title: 'campaigns.manage', load: todo },
+  { path: '/app/campaigns/:id/:tab', kind: 'brand', title: 'campaigns.manage', load: todo },
+  { path: '/app/programs', kind: 'brand', title: 'nav.programs', load: todo },
+  { path: '/app/links', kind: 'brand', title: 'nav.links', load: todo },
+  { path: '/app/reports', kind: 'brand', title: 'nav.reports', load: todo },
+  { path: '/app/conversions', kind: 'brand', title: 'nav.conversions', load: todo },
+  { path: '/app/tasks', kind: 'partner', title: 'nav.tasks', load: todo },
+  { path: '/app/tasks/:id', title: 'nav.tasks', load: todo },
+  { path: '/app/earnings', kind: 'partner', title: 'nav.earnings', load: todo },
+  { path: '/app/postback', kind: 'partner', title: 'nav.postback', load: todo },
+  { path: '/app/settings', title: 'nav.settings', load: todo },
+];
+
+// The navigation of each kind of account: [i18n key, href, heading?].
+export const navigation = {
+  brand: {
+    heading: 'nav.engage',
+    links: [
+      ['nav.campaigns', '/app/campaigns?status=active', '/app/campaigns'],
+      ['nav.programs', '/app/programs'],
+      ['nav.links', '/app/links'],
+      ['nav.reports', '/app/reports'],
+      ['nav.conversions', '/app/conversions'],
+      ['nav.settings', '/app/settings'],
+    ],
+  },
+  partner: {
+    heading: null,
+    links: [
+      ['nav.tasks', '/app/tasks'],
+      ['nav.earnings', '/app/earnings'],
+      ['nav.postback', '/app/postback'],
+      ['nav.settings', '/app/settings'],
+    ],
+  },
+};
