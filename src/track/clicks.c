@@ -80,11 +80,13 @@ struct tl_clicks {
 };
 
 /* Process-wide counters for /metrics (the last queue started feeds them). */
-static _Atomic uint64_t g_stored, g_failed, g_batches, g_depth, g_retries, g_failing;
+static _Atomic uint64_t g_queued, g_stored, g_failed, g_batches, g_depth, g_retries, g_failing;
 static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
 
 static void register_metrics(void)
 {
+    tl_metrics_register("tracklink_clicks_queued_total", "Clicks taken into the click queue.",
+                        TL_METRIC_COUNTER, &g_queued);
     tl_metrics_register("tracklink_clicks_stored_total", "Clicks committed to the store.",
                         TL_METRIC_COUNTER, &g_stored);
     tl_metrics_register("tracklink_clicks_failed_total",
@@ -560,6 +562,7 @@ enum tl_err tl_clicks_push(struct tl_clicks *q, const struct tl_click *k, void *
     }
     pthread_mutex_unlock(&q->mu);
     atomic_fetch_add(&q->queued, 1);
+    atomic_fetch_add(&g_queued, 1);
     if (drain)
         drain_submit(q);
     return TL_OK;

@@ -216,9 +216,12 @@ def test_sigterm_while_failing_sync(t):
             answers.append(a)
 
     break_store(srv)
+    queued = metric(srv, "tracklink_clicks_queued_total")
     ths = [threading.Thread(target=visitor, daemon=True) for _ in range(3)]
     for th in ths:
         th.start()
+    wait_for(lambda: metric(srv, "tracklink_clicks_queued_total") >= queued + 3,
+             "the three visitors' clicks to be queued")
     wait_failing(srv, retries=1)
     rc, took = stop_failing(srv)
     for th in ths:
