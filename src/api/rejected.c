@@ -2,7 +2,9 @@
  * rejected.c: GET /api/v1/conversions/rejected (docs/api.md "Rejected
  * conversions"): the refused conversion attempts a brand sent, with the
  * code, detail and field of each refusal and the figures that decided it
- * (facts), so that the UI can say why in the brand's language.
+ * (facts), so that the UI can say why in the brand's language. Oldest
+ * first like every list, or newest first with ?order=desc (the cursor then
+ * walks back in time), which is how the UI shows them.
  *
  * Which attempts are kept, and how, is conversions.c's (keep_refusal) and
  * track/rejections.c's; this file only lists them.
@@ -52,6 +54,7 @@ TL_HANDLER(tl_api_conversions_rejected)
     struct tl_rejection_filter f;
     struct tl_rejection *items;
     struct tl_page page;
+    const char *order;
     size_t n, i;
     bool more;
     json_t *data, *o;
@@ -64,6 +67,12 @@ TL_HANDLER(tl_api_conversions_rejected)
     err = tl_in_query_id(req, "program_id", &f.program_id, prob);
     if (err != TL_OK)
         return err;
+    order = tl_req_query(req, "order");
+    if (order != NULL && strcmp(order, "desc") == 0)
+        f.newest_first = true;
+    else if (order != NULL && order[0] != '\0' && strcmp(order, "asc") != 0)
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order",
+                              "order must be asc or desc");
     f.code = tl_req_query(req, "code");
     if (f.code != NULL && f.code[0] == '\0')
         f.code = NULL;

@@ -414,6 +414,7 @@ struct tl_rejection {
 struct tl_rejection_filter {
     int64_t program_id;
     const char *code;
+    bool newest_first; /* descending id: the page's cursor walks back */
 };
 
 #endif

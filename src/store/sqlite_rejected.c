@@ -10,6 +10,7 @@
  * program) pairs over their cap on a reader, so that the writer spends on
  * it only the deletes.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,27 +119,35 @@ enum tl_err sq_rejection_add(struct tl_store *s, const struct tl_rejection *item
 }
 
 /* ------------------------------------------------------------------ */
-/* list: ?3 the brand, ?4 code or NULL, ?5 after, ?6 limit + 1, ?7 program */
+/* list: ?3 the brand, ?4 code or NULL, ?5 after (newest first: below),
+ * ?6 limit + 1, ?7 program */
 
-#define REJ_LIST_REST " AND (?4 IS NULL OR r.code = ?4) AND r.id > ?5 ORDER BY r.id LIMIT ?6"
-static const char SQL_REJ_LIST_BRAND[] =
-    "SELECT " REJ_COLS " FROM conversion_rejected r WHERE r.brand_id = ?3" REJ_LIST_REST;
-static const char SQL_REJ_LIST_PROGRAM[] = "SELECT " REJ_COLS " FROM conversion_rejected r WHERE "
-                                           "r.brand_id = ?3 AND r.program_id = ?7" REJ_LIST_REST;
-static const char SQL_REJ_LIST_ALL[] = "SELECT " REJ_COLS " FROM conversion_rejected r WHERE "
-                                       "(?7 = 0 OR r.program_id = ?7)" REJ_LIST_REST;
+#define REJ_LIST_CODE          " AND (?4 IS NULL OR r.code = ?4)"
+#define REJ_LIST_UP            REJ_LIST_CODE " AND r.id > ?5 ORDER BY r.id LIMIT ?6"
+#define REJ_LIST_DOWN          REJ_LIST_CODE " AND r.id < ?5 ORDER BY r.id DESC LIMIT ?6"
+#define REJ_LIST_BRAND_WHERE   "SELECT " REJ_COLS " FROM conversion_rejected r WHERE r.brand_id = ?3"
+#define REJ_LIST_PROGRAM_WHERE REJ_LIST_BRAND_WHERE " AND r.program_id = ?7"
+#define REJ_LIST_ALL_WHERE                                                                         \
+    "SELECT " REJ_COLS " FROM conversion_rejected r WHERE (?7 = 0 OR r.program_id = ?7)"
+
+/* [brand, program, all][oldest first, newest first] */
+static const char *const SQL_REJ_LIST[3][2] = {
+    {REJ_LIST_BRAND_WHERE REJ_LIST_UP, REJ_LIST_BRAND_WHERE REJ_LIST_DOWN},
+    {REJ_LIST_PROGRAM_WHERE REJ_LIST_UP, REJ_LIST_PROGRAM_WHERE REJ_LIST_DOWN},
+    {REJ_LIST_ALL_WHERE REJ_LIST_UP, REJ_LIST_ALL_WHERE REJ_LIST_DOWN},
+};
 
 enum tl_err sq_rejection_list(struct tl_store *s, const struct tl_actor *who,
                               const struct tl_rejection_filter *f, const struct tl_page *page,
                               struct tl_arena *a, struct tl_rejection **items, size_t *n,
                               bool *more)
 {
-    struct tl_rejection_filter any = {0, NULL};
+    struct tl_rejection_filter any = {0, NULL, false};
     struct conn *c;
     sqlite3_stmt *q;
     const char *sql;
     int64_t after;
-    int limit;
+    int limit, which;
     void *arr = NULL;
     enum tl_err err;
 
@@ -151,10 +160,13 @@ enum tl_err sq_rejection_list(struct tl_store *s, const struct tl_actor *who,
     if (f == NULL)
         f = &any;
     if (who->kind == TL_ACCOUNT_ADMIN)
-        sql = SQL_REJ_LIST_ALL;
+        which = 2;
     else
-        sql = f->program_id != 0 ? SQL_REJ_LIST_PROGRAM : SQL_REJ_LIST_BRAND;
+        which = f->program_id != 0 ? 1 : 0;
+    sql = SQL_REJ_LIST[which][f->newest_first ? 1 : 0];
     sq_page_norm(page, &after, &limit);
+    if (f->newest_first && after == 0)
+        after = INT64_MAX;
     err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;

@@ -403,7 +403,9 @@ struct tl_store_ops {
      * is. Strings are borrowed for the call. */
     enum tl_err (*rejection_add)(struct tl_store *s, const struct tl_rejection *items, size_t n);
     /* A brand's rejections (the admin sees all, a partner none) matching
-     * f, ascending id. A program_id of another brand matches nothing. */
+     * f, ascending id (descending with f->newest_first, page->after then
+     * being the id the page starts below). A program_id of another brand
+     * matches nothing. */
     enum tl_err (*rejection_list)(struct tl_store *s, const struct tl_actor *who,
                                   const struct tl_rejection_filter *f, const struct tl_page *page,
                                   struct tl_arena *a, struct tl_rejection **items, size_t *n,

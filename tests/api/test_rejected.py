@@ -325,6 +325,17 @@ def test_tenancy_filters_and_cursor(t):
     assert len(page["data"]) == 4 and isinstance(page["next_cursor"], str), page
     assert_problem(t.get(A + "/conversions/rejected?cursor=zzz", key=w.bk), 422, "invalid_value",
                    "cursor")
+    # newest first: the same items reversed, page after page, with the filters
+    assert [x["id"] for x in t.list_all(A + "/conversions/rejected?order=desc", w.bk,
+                                        limit=2)] == every[::-1]
+    assert [x["id"] for x in rejected(t.srv, w.bk, "?order=asc")] == every
+    assert [x["order_id"] for x in t.list_all(
+        A + "/conversions/rejected?order=desc&code=currency_mismatch&program_id=%d" % p1, w.bk,
+        limit=1)] == ["a2", "a1", "a0"]
+    page = expect(t.get(A + "/conversions/rejected?order=desc&limit=4", key=w.bk), 200)
+    assert [x["id"] for x in page["data"]] == every[:-5:-1], page
+    assert_problem(t.get(A + "/conversions/rejected?order=newest", key=w.bk), 422,
+                   "invalid_value", "order")
     assert_problem(t.get(A + "/conversions/rejected?program_id=abc", key=w.bk), 422,
                    "invalid_value", "program_id")
     assert_problem(t.get(A + "/conversions/rejected?code=" + "x" * 65, key=w.bk), 422,

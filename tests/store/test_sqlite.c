@@ -1511,7 +1511,7 @@ static void test_rejections(void **state)
     struct fx *f = *state;
     static struct tl_rejection r[2600];
     struct tl_rejection *items;
-    struct tl_rejection_filter flt = {0, NULL};
+    struct tl_rejection_filter flt = {0, NULL, false};
     struct tl_page page = {0, 500};
     uint64_t removed = 0;
     size_t n, i;
