@@ -17,13 +17,13 @@ export const routes = [
   { path: '/app/campaigns/:id/:tab', kind: 'brand', title: 'campaigns.manage', load: todo },
   { path: '/app/programs', kind: 'brand', title: 'nav.programs', load: todo },
   { path: '/app/links', kind: 'brand', title: 'nav.links', load: todo },
-  { path: '/app/reports', kind: 'brand', title: 'nav.reports', load: todo },
-  { path: '/app/conversions', kind: 'brand', title: 'nav.conversions', load: todo },
+  { path: '/app/reports', kind: 'brand', load: () => import('./reports.mjs') },
+  { path: '/app/conversions', kind: 'brand', load: () => import('./conversions.mjs') },
   { path: '/app/tasks', kind: 'partner', title: 'nav.tasks', load: todo },
   { path: '/app/tasks/:id', title: 'nav.tasks', load: todo },
-  { path: '/app/earnings', kind: 'partner', title: 'nav.earnings', load: todo },
-  { path: '/app/postback', kind: 'partner', title: 'nav.postback', load: todo },
-  { path: '/app/settings', title: 'nav.settings', load: todo },
+  { path: '/app/earnings', kind: 'partner', load: () => import('./earnings.mjs') },
+  { path: '/app/postback', kind: 'partner', load: () => import('./postback.mjs') },
+  { path: '/app/settings', load: () => import('./settings.mjs') },
 ];
 
 // The navigation of each kind of account: [i18n key, href, heading?].
