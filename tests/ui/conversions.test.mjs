@@ -88,6 +88,7 @@ for (const lang of LANGS) {
     await checkA11y(page, 'Conversions');
     await shot(page, 'conversions', lang);
     await page.setViewportSize({ width: 360, height: 740 });
+    await checkA11y(page, 'conversions-360');
     await shot(page, 'conversions-360', lang);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'no sideways scroll');
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -186,6 +187,7 @@ for (const lang of LANGS) {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.reload();
     await page.getByRole('row', { name: /LATE-1/ }).waitFor();
+    await checkA11y(page, 'conversions-rejected-360');
     await shot(page, 'conversions-rejected-360', lang);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'no sideways scroll');
     // arrow keys move between the status tabs

@@ -131,6 +131,7 @@ for (const lang of LANGS) {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.reload();
     await totals.waitFor();
+    await checkA11y(page, 'earnings-360');
     await shot(page, 'earnings-360', lang);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'no sideways scroll');
     assertNoProblems(problems);

@@ -139,6 +139,7 @@ for (const lang of LANGS) {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.reload();
     await pendingRow.waitFor();
+    await checkA11y(page, 'postback-360');
     await shot(page, 'postback-360', lang);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'no sideways scroll');
     assertNoProblems(problems);

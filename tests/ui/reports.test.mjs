@@ -185,6 +185,7 @@ for (const lang of LANGS) {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.reload();
     await page.getByRole('table', { name: r.report, exact: true }).waitFor();
+    await checkA11y(page, 'reports-360');
     await shot(page, 'reports-360', lang);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `no sideways scroll at 360 px (${wide})`);
@@ -227,14 +228,32 @@ for (const lang of LANGS) {
     same(ui.rows, await apiReport({ from: addDays(today, -6), to: addDays(today, 1), tz: 'Asia/Tokyo', group_by: 'campaign' }), 'campaign');
     assert.deepEqual(ui.rows.map((x) => x.label).sort(), ['Black Friday', 'Winter sale']);
     assert.equal(new URL(page.url()).searchParams.get('range'), 'last7');
+    // by task and by link: named by the task's title and the link's URL
+    await form.getByRole('combobox', { name: r.groupBy }).selectOption({ label: r.task });
+    await form.getByRole('button', { name: r.apply }).click();
+    await page.getByRole('img', { name: r.chartName(r.clicks, r.task), exact: true }).waitFor();
+    await page.getByRole('table', { name: r.report, exact: true }).getByRole('row', { name: /Winter sale task/ }).waitFor();
+    ui = await tableData(page, r.report);
+    assert.deepEqual(ui.rows.map((x) => x.label).sort(), ['Black Friday task', 'Winter sale task']);
+    await form.getByRole('combobox', { name: r.groupBy }).selectOption({ label: r.link });
+    await form.getByRole('button', { name: r.apply }).click();
+    await page.getByRole('table', { name: r.report, exact: true }).getByRole('row', { name: new RegExp(jp.link.code) }).waitFor();
+    ui = await tableData(page, r.report);
+    assert.deepEqual(ui.rows.map((x) => x.label).sort(), [jp.link.url, us.link.url].sort());
+    same(ui.rows, await apiReport({ from: addDays(today, -6), to: addDays(today, 1), tz: 'Asia/Tokyo', group_by: 'link' }), 'link');
+    await form.getByRole('combobox', { name: r.groupBy }).selectOption({ label: r.campaign });
+    await form.getByRole('button', { name: r.apply }).click();
+    await page.getByRole('img', { name: r.chartName(r.clicks, r.campaign), exact: true }).waitFor();
     // the URL keeps the query: a reload shows the same
     await page.reload();
     await page.getByRole('img', { name: r.chartName(r.clicks, r.campaign), exact: true }).waitFor();
     assert.equal(await page.getByRole('combobox', { name: r.range }).inputValue(), 'last7');
     // Back returns to the query before
     await page.goBack();
-    await page.getByRole('img', { name: r.chartName(r.clicks, r.hour), exact: true }).waitFor();
-    await checkA11y(page, 'Reports by hour');
+    await page.getByRole('img', { name: r.chartName(r.clicks, r.link), exact: true }).waitFor();
+    assert.equal(await page.getByRole('combobox', { name: r.groupBy }).inputValue(), 'link');
+    await checkA11y(page, 'Reports by link');
+    await shot(page, 'reports-by-link', lang);
     assertNoProblems(problems);
     await context.close();
   });

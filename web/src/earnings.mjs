@@ -22,7 +22,7 @@ function Totals({ ctx }) {
   if (!ctx.valid || ctx.data.error) return null;
   return html`<section class="totals" aria-busy=${d ? 'false' : 'true'}>
     <h2 id="earn-totals">${t('earnings.totals')}</h2>
-    ${!d ? html`<${Loading} rows=${2} />` : html`<div class="table-wrap"><table aria-labelledby="earn-totals">
+    ${!d ? html`<${Loading} rows=${2} />` : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="earn-totals"><table aria-labelledby="earn-totals">
       <thead><tr>
         <th scope="col" class="num">${t('earnings.col.clicks')}</th>
         <th scope="col" class="num">${t('earnings.col.conversions')}</th>

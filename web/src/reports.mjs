@@ -114,32 +114,39 @@ const dash = '—';
 
 // ---- names of the ids in rows
 
-const remote = new Map(); // "task:3" → a name, fetched once per page load
-async function lookup(kind, id) {
+const remote = new Map(); // "task:3" → a promise of its name, once per page load
+function lookup(kind, id) {
   const k = `${kind}:${id}`;
-  if (!remote.has(k)) {
-    remote.set(k, (kind === 'task' ? api.get(`/tasks/${id}`).then((x) => x.title)
-      : api.get(`/links/${id}`).then((x) => x.url)).catch(() => null));
-  }
+  if (!remote.has(k)) remote.set(k, api.get(`/tasks/${id}`).then((x) => x.title, () => null));
   return remote.get(k);
 }
+const LOOKUPS = 50; // tasks named one by one, at most
 
 // Names of the group keys in rows: campaigns and partners from the
-// filters' lists, tasks and links from `known` or fetched one by one.
-function useKeyNames(group, rows, base) {
+// filters' lists; tasks and links from `base` (a partner's own, from
+// /me/tasks) or fetched: the links of the campaign (or all) in one list,
+// the tasks of the campaign in one list, else the first LOOKUPS one by one.
+function useKeyNames(group, rows, base, campaignId) {
   const [extra, setExtra] = useState(new Map());
   useEffect(() => {
     if (group !== 'task' && group !== 'link') return undefined;
     const known = group === 'task' ? base.tasks : base.links;
-    const ids = [...new Set((rows || []).map((r) => r[KEY[group]]).filter((id) => id != null && !known.has(id)))]
-      .slice(0, 200);
+    const ids = [...new Set((rows || []).map((r) => r[KEY[group]]).filter((id) => id != null && !known.has(id)))];
     if (!ids.length) return undefined;
     let live = true;
-    Promise.all(ids.map((id) => lookup(group, id).then((name) => [id, name]))).then((pairs) => {
-      if (live) setExtra(new Map(pairs.filter(([, n]) => n)));
-    });
-    return () => { live = false; };
-  }, [group, rows, base]);
+    const ctl = new AbortController();
+    let names;
+    if (group === 'link') {
+      names = api.all(api.withQuery('/links', { campaign_id: campaignId }), { signal: ctl.signal, max: 5000 })
+        .then((links) => links.map((l) => [l.id, l.url]));
+    } else if (campaignId) {
+      names = api.all(`/campaigns/${campaignId}/tasks`, { signal: ctl.signal }).then((tasks) => tasks.map((x) => [x.id, x.title]));
+    } else {
+      names = Promise.all(ids.slice(0, LOOKUPS).map((id) => lookup('task', id).then((name) => [id, name])));
+    }
+    names.then((pairs) => { if (live) setExtra(new Map(pairs.filter(([, n]) => n))); }, () => {});
+    return () => { live = false; ctl.abort(); };
+  }, [group, rows, base, campaignId]);
   return (id) => {
     if (group === 'link' && id == null) return t('reports.noLink');
     const known = { campaign: base.campaigns, partner: base.partners, task: base.tasks, link: base.links }[group];
@@ -320,7 +327,8 @@ function Figures({ row }) {
 
 export function ReportTable({ kind, query, rows, totals, nameOf }) {
   const payout = kind === 'partner' ? t('earnings.col.earnings') : t('reports.col.payout');
-  return html`<div class="table-wrap">
+  // the frame scrolls sideways on narrow screens: keyboard users may scroll it too
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label=${t('reports.table')}>
     <table aria-label=${t('reports.table')} class="report">
       <thead><tr>
         <th scope="col">${t(`reports.group.${query.group}`)}</th>
@@ -410,7 +418,7 @@ export function ReportView({ kind = 'brand', fixedCampaignId = null, programId =
     };
   }, [lists.data]);
   const rows = current ? current.rows : null;
-  const nameOf = useKeyNames(query.group, rows, base);
+  const nameOf = useKeyNames(query.group, rows, base, query.campaign);
 
   // a refusal of the query is shown in the form, at its field
   const formErrors = useMemo(() => {
