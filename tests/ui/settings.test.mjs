@@ -84,7 +84,7 @@ for (const lang of LANGS) {
         await shot(page, 'settings-dark', lang);
         await page.setViewportSize({ width: 360, height: 740 });
         await checkA11y(page, 'settings-360');
-    await shot(page, 'settings-360', lang);
+        await shot(page, 'settings-360', lang);
         assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 360, 'no sideways scroll');
         await page.setViewportSize({ width: 1280, height: 800 });
         await page.emulateMedia({ colorScheme: 'light' });

@@ -37,7 +37,13 @@ function useWidth(ref, initial) {
   return w;
 }
 
-const clip = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// A label cut to n characters in the middle: the end of a link's URL (its
+// code) tells links apart, as the start of a name does.
+function clip(s, n) {
+  if (s.length <= n) return s;
+  const head = Math.floor((n - 1) * 0.4);
+  return `${s.slice(0, head)}…${s.slice(s.length - (n - 1 - head))}`;
+}
 
 function TimeBars({ width, points, format, label }) {
   const height = 220;
