@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#define MS_PER_DAY INT64_C(86400000)
+#define MS_PER_DAY  INT64_C(86400000)
+#define TIME_MIN_MS INT64_C(-62167219200000) /* 0000-01-01T00:00:00Z */
+#define TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
 
 int64_t tl_time_now_ms(void)
 {
@@ -184,6 +186,11 @@ enum tl_err tl_time_parse(const char *s, int64_t *ms)
     /* local time minus the offset is UTC */
     total = days * MS_PER_DAY + ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + frac;
     total -= (int64_t)sign * ((int64_t)oh * 3600 + om * 60) * 1000;
+    /* An offset can carry 0000-01-01 or 9999-12-31 into a year that RFC
+     * 3339's four digits cannot name: such an instant could not be written
+     * back (tl_time_format), so it is refused. */
+    if (total < TIME_MIN_MS || total > TIME_MAX_MS)
+        return TL_ERR_INVALID;
     *ms = total;
     return TL_OK;
 }

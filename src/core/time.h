@@ -35,7 +35,9 @@ void tl_time_format(int64_t ms, char out[TL_TIME_LEN]);
  * or "+hh:mm" / "-hh:mm" ("T" and "Z" may be lower case, as RFC 3339
  * allows). Exact digit counts; month, day (leap years included), hour
  * <= 23, minute <= 59, second <= 59 (no leap second) and offset are
- * checked. Writes milliseconds since the epoch to *ms and returns TL_OK,
+ * checked, and the instant must fall in the years 0000-9999 once the offset
+ * is applied (so that tl_time_format writes it back as RFC 3339).
+ * Writes milliseconds since the epoch to *ms and returns TL_OK,
  * or returns TL_ERR_INVALID and leaves *ms alone.
  */
 enum tl_err tl_time_parse(const char *s, int64_t *ms);

@@ -143,9 +143,18 @@ static bool hostname_ok(const char *h, bool strict)
             return false;
         label++;
     }
-    /* an all-digit last label would make the name an IPv4 address */
+    /* A last label that is a number makes a browser read the whole name as
+     * an IPv4 address (WHATWG URL, "ends in a number"): all digits, or "0x"
+     * and hex digits ("0x7f", "1.0x7f"); libcurl leaves such a name alone
+     * when it ends with a dot. */
     last = strrchr(h, '.');
     last = last == NULL ? h : last + 1;
+    if (last[0] == '0' && last[1] == 'x') {
+        for (last += 2; *last != '\0'; last++)
+            if (!is_digit(*last) && !(*last >= 'a' && *last <= 'f'))
+                return true;
+        return false;
+    }
     for (; *last != '\0'; last++)
         if (!is_digit(*last))
             return true;

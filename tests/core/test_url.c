@@ -24,6 +24,8 @@
 static const char *const plain[] = {"acme.test", "xn--bcher-kva.example"};
 static const char *const wild[] = {"*.acme.test"};
 static const char *const both[] = {"acme.test", "*.shop.test"};
+/* names whose last label a browser reads as a number (an IPv4 address) */
+static const char *const hexnum[] = {"0x7f", "1.0x7f", "*.0x"};
 
 struct landing_case {
     const char *url;
@@ -36,6 +38,7 @@ struct landing_case {
 #define P plain, 2
 #define W wild, 1
 #define B both, 2
+#define H hexnum, 3
 
 static const struct landing_case landing_cases[] = {
     /* friendly */
@@ -131,6 +134,12 @@ static const struct landing_case landing_cases[] = {
     {"http://[::1]/", P, NOTPERM, NULL},
     {"http://[::ffff:127.0.0.1]:8080/", P, NOTPERM, NULL},
     {"http://[fe80::1%25eth0]/", P, INVALID, NULL},
+    /* libcurl keeps these names (the trailing dot), a browser visits
+     * 0.0.0.127 and 1.0.0.127 (found by fuzz_url) */
+    {"http://0x7f./", H, INVALID, NULL},
+    {"http://1.0x7f./", H, INVALID, NULL},
+    {"http://a.0x./", H, INVALID, NULL},
+    {"http://A.0X7F./x", H, INVALID, NULL},
 
     /* control characters and spaces */
     {"http://acme.test/\r\nSet-Cookie: a=b", P, INVALID, NULL},
@@ -282,6 +291,10 @@ static const struct domain_case domain_cases[] = {
     {"acme.test..", NULL},
     {"127.0.0.1", NULL},
     {"0x7f.1", NULL},
+    {"0x7f.", NULL},
+    {"1.0x7f.", NULL},
+    {"*.0X1f.", NULL},
+    {"shop.0x.", NULL},
     {"[::1]", NULL},
     {"b\xff" "cher.example", NULL},
     {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test", NULL},
