@@ -147,6 +147,23 @@ out:
     return TL_OK;
 }
 
+enum tl_err tl_tz_parse(const unsigned char *buf, size_t len, struct tl_tz **out)
+{
+    struct tl_tz *z = calloc(1, sizeof(*z));
+    enum tl_err err;
+
+    *out = NULL;
+    if (z == NULL)
+        return TL_ERR_NOMEM;
+    err = parse(buf, len, z);
+    if (err != TL_OK) {
+        tl_tz_free(z);
+        return err;
+    }
+    *out = z;
+    return TL_OK;
+}
+
 void tl_tz_free(struct tl_tz *z)
 {
     if (z == NULL)

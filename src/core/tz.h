@@ -10,6 +10,7 @@
 #define TL_CORE_TZ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -22,6 +23,14 @@ struct tl_tz;
  * zone with tl_tz_free().
  */
 enum tl_err tl_tz_load(const char *name, struct tl_tz **out);
+
+/*
+ * The same from the bytes of a TZif file already read (len bytes at buf),
+ * as tl_tz_load does after reading the file: for callers that have the
+ * file in memory. TL_ERR_INVALID when it is not a valid TZif file of
+ * version 2 or later, TL_ERR_NOMEM.
+ */
+enum tl_err tl_tz_parse(const unsigned char *buf, size_t len, struct tl_tz **out);
 
 void tl_tz_free(struct tl_tz *z);
 
