@@ -23,6 +23,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1, and a sanitizer report in
 a server's output at shutdown fails the module.
 
+With --fuzz DIR (a build with -Dfuzz=true, clang, ASan+UBSan), every
+libFuzzer driver DIR/fuzz/fuzz_* runs for FUZZ_TEST_SECONDS on its corpus
+fuzz/corpus/<name>/ (new inputs go to a temporary dir): one test
+"fuzz::<name>" each, failed by a crash, a sanitizer report or a timeout.
+
 -k PATTERN selects tests whose "<module>::<name>" (or unit executable name)
 contains PATTERN.
 """
@@ -36,7 +41,9 @@ import inspect
 import json
 import os
 import subprocess
+import shutil
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -48,6 +55,7 @@ sys.path.insert(0, os.path.join(TESTS, "lib"))
 import tl  # noqa: E402
 
 UNIT_TIMEOUT = 300
+FUZZ_TEST_SECONDS = 7  # per driver: about a minute for all of them
 UI_TIMEOUT = 1200
 
 _print_lock = threading.Lock()
@@ -102,6 +110,32 @@ def run_unit(build, exe):
         why = "exit status %d" % p.returncode if p.returncode else "sanitizer report: %s" % rep
         detail = "%s\n%s" % (why, output[-6000:])
     report(ok, build, name, time.time() - start, detail)
+
+
+def run_fuzz(build, exe):
+    name = "fuzz::" + os.path.basename(exe)[len("fuzz_"):]
+    corpus = os.path.join(os.path.dirname(TESTS), "fuzz", "corpus", name[len("fuzz::"):])
+    start = time.time()
+    with tempfile.TemporaryDirectory(prefix="tl-fuzz-") as tmp:
+        cmd = [os.path.abspath(exe), "-max_total_time=%d" % FUZZ_TEST_SECONDS, "-timeout=25",
+               "-artifact_prefix=%s/" % tmp, tmp, corpus]
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                               timeout=FUZZ_TEST_SECONDS + UNIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            report(False, build, name, time.time() - start, "timed out")
+            return
+        crashes = [f for f in os.listdir(tmp) if f.startswith(("crash-", "leak-", "timeout-", "oom-"))]
+        ok = p.returncode == 0 and not crashes
+        detail = None
+        if not ok:
+            kept = os.path.join(build, "fuzz-failed")
+            os.makedirs(kept, exist_ok=True)
+            for f in crashes:
+                shutil.copy(os.path.join(tmp, f), os.path.join(kept, name[6:] + "-" + f))
+            detail = "exit status %d; the input is kept in %s\n%s" % (p.returncode, kept,
+                                                                     p.stderr[-6000:])
+        report(ok, build, name, time.time() - start, detail)
 
 
 # ------------------------------------------------------ integration tests
@@ -279,6 +313,8 @@ def main():
     ap.add_argument("--jobs", "-j", type=int, default=2, help="parallel modules (max 2)")
     ap.add_argument("--no-unit", action="store_true", help="skip the cmocka executables")
     ap.add_argument("--no-ui", action="store_true", help="skip the browser tests (tests/ui)")
+    ap.add_argument("--fuzz", action="append", default=[], metavar="DIR",
+                    help="a -Dfuzz=true build dir: each fuzz_* driver briefly (repeatable)")
     args = ap.parse_args()
 
     for b in args.build:
@@ -309,6 +345,12 @@ def main():
                      if selected("%s::%s" % (label, n), args.pattern)]
             if tests:
                 jobs.append((run_module, (b, path, args.pattern, tests)))
+
+    for b in args.fuzz:
+        for exe in sorted(glob.glob(os.path.join(b, "fuzz", "fuzz_*"))):
+            if os.path.isfile(exe) and os.access(exe, os.X_OK) and \
+                    selected("fuzz::" + os.path.basename(exe)[5:], args.pattern):
+                jobs.append((run_fuzz, (b, exe)))
 
     ui_build = next((b for b in args.build if "asan" not in os.path.basename(os.path.normpath(b))),
                     None)

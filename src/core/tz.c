@@ -192,7 +192,8 @@ static long last_at(const struct tl_tz *z, int64_t t)
 
 int32_t tl_tz_offset(const struct tl_tz *z, int64_t utc_ms)
 {
-    int64_t t = utc_ms >= 0 ? utc_ms / 1000 : -((-utc_ms + 999) / 1000);
+    /* seconds, rounded down (also before 1970) */
+    int64_t t = utc_ms / 1000 - (utc_ms % 1000 < 0 ? 1 : 0);
     long i = last_at(z, t);
 
     return i < 0 ? z->first : z->offset[i];
@@ -201,11 +202,14 @@ int32_t tl_tz_offset(const struct tl_tz *z, int64_t utc_ms)
 bool tl_tz_whole_hours(const struct tl_tz *z, int64_t from_ms, int64_t to_ms)
 {
     long i = last_at(z, from_ms / 1000);
+    /* at * 1000 < to_ms, in seconds: a TZif file's instants (up to 2^63 s)
+     * do not fit in milliseconds */
+    int64_t to_s = to_ms / 1000 + (to_ms % 1000 > 0 ? 1 : 0);
     size_t j;
 
     if ((i < 0 ? z->first : z->offset[i]) % HOUR_S != 0)
         return false;
-    for (j = (size_t)(i + 1); j < z->n && z->at[j] * 1000 < to_ms; j++)
+    for (j = (size_t)(i + 1); j < z->n && z->at[j] < to_s; j++)
         if (z->offset[j] % HOUR_S != 0)
             return false;
     return true;

@@ -1,0 +1,1 @@
+{"partner_id":2,"landing_url":"https://evil.test/"}

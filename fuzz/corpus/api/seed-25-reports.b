@@ -1,0 +1,1 @@
+group_by=day&tz=Asia/Kolkata&from=2026-11-01&to=2026-12-01&program_id=1

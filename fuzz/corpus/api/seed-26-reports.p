@@ -1,0 +1,1 @@
+group_by=campaign&format=csv&from=2026-11-01T00:00:00Z

@@ -1,0 +1,1 @@
+group_by=hour&tz=../../etc/passwd&to=2026-02-30
