@@ -1,1 +1,1 @@
-{"landing_url":"https://shop.acme.test/p?x=1","sub_ids":{"subId1":"a","subId2":"b"}}
+{"landing_page_url":"https://shop.acme.test/p?x=1"}

@@ -1,1 +1,1 @@
-{"partner_id":2,"landing_url":"https://evil.test/"}
+{"partner_id":2,"landing_page_url":"https://evil.test/"}

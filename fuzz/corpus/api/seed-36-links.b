@@ -1,0 +1,1 @@
+{"landing_page_id":1,"partner_id":2}
