@@ -403,7 +403,7 @@ static int cmd_serve(int argc, char **argv)
     app.store = store;
     rjcfg.store = store;
     fprintf(stderr, "tracklink: migrations applied: %d\n",
-            store->ops->migrations_applied(store));
+            tl_store_migrations_applied(store));
     fflush(stderr);
 
     memset(&tcfg, 0, sizeof(tcfg));
@@ -494,7 +494,7 @@ static int cmd_migrate(int argc, char **argv)
         return rc;
     if (open_store(o.db, &store) != 0)
         return 1;
-    printf("{\"applied\":%d}\n", store->ops->migrations_applied(store));
+    printf("{\"applied\":%d}\n", tl_store_migrations_applied(store));
     fflush(stdout);
     tl_store_close(store);
     return 0;

@@ -45,7 +45,7 @@
 extern const struct tl_embedded tl_migrations_sqlite[];
 extern const size_t tl_migrations_sqlite_n;
 
-static const struct tl_store_ops sqlite_ops;
+static const struct tl_backend_ops sqlite_ops;
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -467,7 +467,7 @@ static void run_batch(struct conn *c, struct job *batch)
         err = sq_exec_cached(c, SQL_SAVEPOINT);
         if (err != TL_OK)
             goto abort;
-        j->err = j->fn(c, j->ctx);
+        j->err = j->fn != NULL ? j->fn(c, j->ctx) : j->tx_fn((struct tl_tx *)(void *)c, j->ctx);
         /* Some failures (disk full, I/O) roll back the whole transaction. */
         if (sqlite3_get_autocommit(c->db)) {
             err = TL_ERR_IO;
@@ -568,14 +568,15 @@ static void *writer_main(void *arg)
 }
 
 /*
- * Runs fn(writer connection, ctx) on the writer thread, inside a savepoint
- * of a group-committed transaction, and waits until that transaction has
- * committed. Returns fn's error, TL_ERR_IO when the commit failed, or
- * TL_ERR_BUSY when the store is closing. This is the one way to write.
+ * Runs fn(writer connection, ctx), or tx_fn(the same as a tl_tx, ctx), on
+ * the writer thread, inside a savepoint of a group-committed transaction, and waits until that
+ * transaction has committed. Returns fn's error, TL_ERR_IO when the commit failed, or TL_ERR_BUSY
+ * when the store is closing. This is the one way to write (sq_run_job for the backend's own jobs,
+ * st_write for the store's rules).
  */
-enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
+static enum tl_err run_job(struct sqlite_store *st, job_fn fn, tl_tx_fn tx_fn, void *ctx)
 {
-    struct job j = {fn, ctx, TL_OK, NULL, {{0}}, {NULL, NULL}, NULL, NULL};
+    struct job j = {fn, ctx, tx_fn, TL_OK, NULL, {{0}}, {NULL, NULL}, NULL, NULL};
     int i;
 
     if (sem_init(&j.done, 0, 0) != 0)
@@ -609,14 +610,15 @@ enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
     return j.err;
 }
 
-enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
-                          void (*on_done)(void *arg, enum tl_err err), void *arg)
+static enum tl_err submit_job(struct sqlite_store *st, job_fn fn, tl_tx_fn tx_fn, void *ctx,
+                              void (*on_done)(void *arg, enum tl_err err), void *arg)
 {
     struct job *j = calloc(1, sizeof(*j));
 
     if (j == NULL)
         return TL_ERR_NOMEM;
     j->fn = fn;
+    j->tx_fn = tx_fn;
     j->ctx = ctx;
     j->on_done = on_done;
     j->done_arg = arg;
@@ -635,6 +637,30 @@ enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
     pthread_cond_signal(&st->work_cv);
     pthread_mutex_unlock(&st->mu);
     return TL_OK;
+}
+
+enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
+{
+    return run_job(st, fn, NULL, ctx);
+}
+
+enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
+                          void (*on_done)(void *arg, enum tl_err err), void *arg)
+{
+    return submit_job(st, fn, NULL, ctx, on_done, arg);
+}
+
+/* backend.h's write: fn(tx, ctx) as a writer job, waited for. */
+static enum tl_err st_write(struct tl_store *s, tl_tx_fn fn, void *ctx)
+{
+    return run_job((struct sqlite_store *)s, NULL, fn, ctx);
+}
+
+/* backend.h's write_async: fn(tx, ctx) as a writer job, not waited for. */
+static enum tl_err st_write_async(struct tl_store *s, tl_tx_fn fn, void *ctx,
+                                  void (*done)(void *arg, enum tl_err err), void *arg)
+{
+    return submit_job((struct sqlite_store *)s, NULL, fn, ctx, done, arg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -843,7 +869,7 @@ enum tl_err tl_sqlite_open(const char *path, struct tl_store **out, char *why, s
     st = calloc(1, sizeof(*st));
     if (st == NULL)
         return TL_ERR_NOMEM;
-    st->base.ops = &sqlite_ops;
+    tl_store_init(&st->base, &sqlite_ops);
     pthread_mutex_init(&st->mu, NULL);
     pthread_mutex_init(&st->readers_mu, NULL);
     {
@@ -1595,6 +1621,7 @@ struct member_add_ctx {
     int64_t partner_id;
     int64_t now;
     bool created;
+    int64_t ref; /* the first column of own_sql (a task's campaign) */
 };
 
 static enum tl_err member_add_job(struct conn *c, void *arg)
@@ -1611,6 +1638,7 @@ static enum tl_err member_add_job(struct conn *c, void *arg)
     err = sq_step_row(c, s);
     ref = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
     sq_done(s);
+    x->ref = ref;
     if (err != TL_OK)
         return err;
 
@@ -1670,9 +1698,16 @@ static const char SQL_PP_HAS[] =
 static enum tl_err st_program_partner_add(struct tl_store *s, const struct tl_actor *who,
                                           int64_t program_id, int64_t partner_id, bool *created)
 {
-    struct member_add_ctx x = {who,           SQL_PROGRAM_OWN, SQL_PARTNER_EXISTS, TL_ERR_NOTFOUND,
-                               SQL_PP_INSERT, program_id,      partner_id,         0,
-                               false};
+    struct member_add_ctx x = {who,
+                               SQL_PROGRAM_OWN,
+                               SQL_PARTNER_EXISTS,
+                               TL_ERR_NOTFOUND,
+                               SQL_PP_INSERT,
+                               program_id,
+                               partner_id,
+                               0,
+                               false,
+                               0};
 
     return member_add(s, &x, created);
 }
@@ -1977,9 +2012,9 @@ static const char SQL_CP_HAS[] =
 static enum tl_err st_campaign_partner_add(struct tl_store *s, const struct tl_actor *who,
                                            int64_t campaign_id, int64_t partner_id, bool *created)
 {
-    struct member_add_ctx x = {who,           SQL_CAMPAIGN_OWN, SQL_PP_NEED, TL_ERR_INVALID,
-                               SQL_CP_INSERT, campaign_id,      partner_id,  0,
-                               false};
+    struct member_add_ctx x = {
+        who,         SQL_CAMPAIGN_OWN, SQL_PP_NEED, TL_ERR_INVALID, SQL_CP_INSERT,
+        campaign_id, partner_id,       0,           false,          0};
 
     return member_add(s, &x, created);
 }
@@ -2241,12 +2276,15 @@ static const char SQL_TP_LIST[] =
     " ORDER BY m.partner_id LIMIT ?2";
 
 static enum tl_err st_task_partner_add(struct tl_store *s, const struct tl_actor *who,
-                                       int64_t task_id, int64_t partner_id, bool *created)
+                                       int64_t task_id, int64_t partner_id, bool *created,
+                                       int64_t *campaign_id)
 {
     struct member_add_ctx x = {who,     SQL_TASK_OWN, SQL_CP_NEED, TL_ERR_INVALID, SQL_TP_INSERT,
-                               task_id, partner_id,   0,           false};
+                               task_id, partner_id,   0,           false,          0};
+    enum tl_err err = member_add(s, &x, created);
 
-    return member_add(s, &x, created);
+    *campaign_id = x.ref;
+    return err;
 }
 
 static enum tl_err st_task_partner_list(struct tl_store *s, const struct tl_actor *who,
@@ -2259,9 +2297,22 @@ static enum tl_err st_task_partner_list(struct tl_store *s, const struct tl_acto
 
 /* ------------------------------------------------------------------ */
 
-static const struct tl_store_ops sqlite_ops = {
+static const struct tl_backend_ops sqlite_ops = {
     .name = "sqlite",
+    .abilities = TL_STORE_QUEUED_WRITES,
     .close = st_close,
+    .write = st_write,
+    .write_async = st_write_async,
+    .conversion_insert = sq_conversion_insert,
+    .conversion_by_key = sq_conversion_by_key,
+    .conversion_owned = sq_conversion_owned,
+    .conversion_set_status = sq_conversion_set_status,
+    .conversion_event_add = sq_conversion_event_add,
+    .rollup_add = sq_rollup_add_tx,
+    .attribution = sq_attribution,
+    .postback_of = sq_postback_of,
+    .click_subs = sq_click_subs,
+    .outbox_add = sq_outbox_add,
     .ping = st_ping,
     .migrations_applied = st_migrations_applied,
     .account_create = sq_account_create,
@@ -2310,12 +2361,8 @@ static const struct tl_store_ops sqlite_ops = {
     .click_batch_async = sq_click_batch_async,
     .report = sq_report,
     .program_by_postback_key = sq_program_by_postback_key,
-    .conversion_create = sq_conversion_create,
-    .conversion_record = sq_conversion_record,
-    .conversion_record_async = sq_conversion_record_async,
     .conversion_get = sq_conversion_get,
     .conversion_list = sq_conversion_list,
-    .conversion_move = sq_conversion_move,
     .conversion_history = sq_conversion_history,
     .postback_set = sq_postback_set,
     .postback_get = sq_postback_get,

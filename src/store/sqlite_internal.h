@@ -21,6 +21,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/model.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS  5000
@@ -52,12 +53,19 @@ struct conn {
     size_t n_roll, cap_roll, roll_job;
 };
 
+/* A write transaction of backend.h is the writer's connection. */
+static inline struct conn *sq_tx_conn(struct tl_tx *tx)
+{
+    return (struct conn *)(void *)tx;
+}
+
 /* A unit of work for the writer thread; runs inside a savepoint. */
 typedef enum tl_err (*job_fn)(struct conn *c, void *ctx);
 
 struct job {
     job_fn fn;
     void *ctx;
+    tl_tx_fn tx_fn; /* when fn is NULL: a write of the store's rules (backend.h) */
     enum tl_err err;
     struct job *next;
     /* The waiter's own: a commit wakes exactly its jobs, and a woken
@@ -157,8 +165,8 @@ void sq_list_init(size_t *n, bool *more);
 /* Reads the one row of sql (bound with sq_bind_who: ?1 id, ?2 kind, ?3
  * account) and fills out with fill, in one read transaction. For the
  * *_get operations. TL_ERR_NOTFOUND when there is no such row for who. */
-enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id,
-                       const struct tl_actor *who, struct tl_arena *a, fill_fn fill, void *out);
+enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id, const struct tl_actor *who,
+                       struct tl_arena *a, fill_fn fill, void *out);
 enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
                               size_t *n_out);
 enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
@@ -203,7 +211,7 @@ enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who,
                          const struct tl_link_filter *f, const struct tl_page *page,
                          struct tl_arena *a, struct tl_link **items, size_t *n, bool *more);
 enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               bool active);
+                               bool active, int64_t *campaign_id);
 enum tl_err sq_link_ensure_defaults(struct tl_store *s, int64_t campaign_id, size_t *made);
 
 /* sqlite_track.c: redirects and clicks. */
@@ -215,27 +223,17 @@ enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, si
 enum tl_err sq_click_batch_async(struct tl_store *s,
                                  void *(*fill)(void *ctx, const struct tl_click **clicks,
                                                size_t *n),
-                                 void (*done)(void *ctx, void *handle, enum tl_err err),
-                                 void *ctx);
+                                 void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx);
 
-/* sqlite_rollup.c: additions to the two rollup tables (see the file). */
-struct sq_rollup {
-    int64_t hour_ms;
-    int64_t program_id;
-    int64_t campaign_id;
-    int64_t task_id;
-    int64_t partner_id;
-    int64_t link_id; /* 0: none */
-    const char *currency;
-    int64_t clicks, unique_clicks, bot_clicks, conversions, revenue, payout;
-};
-enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r);     /* stats_hourly */
-enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r); /* the coarse copy */
-enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r);      /* both */
+/* sqlite_rollup.c: additions to the two rollup tables (struct tl_rollup,
+ * backend.h; see the file). */
+enum tl_err sq_rollup_fine(struct conn *c, const struct tl_rollup *r);     /* stats_hourly */
+enum tl_err sq_rollup_campaign(struct conn *c, const struct tl_rollup *r); /* the coarse copy */
+enum tl_err sq_rollup_add(struct conn *c, const struct tl_rollup *r);      /* both */
 /* Whether a and b fall in the same coarse row (hour, campaign, currency);
  * adding r's sums to *to. */
-bool sq_rollup_same_coarse(const struct sq_rollup *a, const struct sq_rollup *b);
-void sq_rollup_add_sums(struct sq_rollup *to, const struct sq_rollup *r);
+bool sq_rollup_same_coarse(const struct tl_rollup *a, const struct tl_rollup *b);
+void sq_rollup_add_sums(struct tl_rollup *to, const struct tl_rollup *r);
 /* Inside the writer's transaction (run_batch), sq_rollup_add defers its
  * additions: a job's join the others' when it ends well (keep) and go with
  * its savepoint otherwise, and sq_rollup_flush writes each key once, just
@@ -252,29 +250,35 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
                       const struct tl_report_query *q, struct tl_arena *a,
                       struct tl_report_row **rows, size_t *n);
 
-/* sqlite_conversions.c: conversions and partner postbacks. */
+/* sqlite_conversions.c: conversions and partner postbacks: the primitives
+ * of backend.h, and the reads. */
+enum tl_err sq_conversion_insert(struct tl_tx *tx, const struct tl_conversion *in, int64_t *id);
+enum tl_err sq_conversion_by_key(struct tl_tx *tx, int64_t program_id, const char *event_type,
+                                 const char *order_id, struct tl_arena *a,
+                                 struct tl_conversion *out);
+enum tl_err sq_conversion_owned(struct tl_tx *tx, const struct tl_actor *who, int64_t id,
+                                struct tl_arena *a, struct tl_conversion *out);
+enum tl_err sq_conversion_set_status(struct tl_tx *tx, int64_t id, enum tl_conversion_status to,
+                                     int64_t at_ms);
+enum tl_err sq_conversion_event_add(struct tl_tx *tx, const struct tl_conversion_event *e);
+enum tl_err sq_rollup_add_tx(struct tl_tx *tx, const struct tl_rollup *r);
+enum tl_err sq_attribution(struct tl_tx *tx, const struct tl_actor *who, const char *click_id,
+                           struct tl_arena *a, struct tl_click_info *click, bool *found,
+                           struct tl_program *program, bool *has_program,
+                           struct tl_campaign *campaign, bool *has_campaign);
+enum tl_err sq_postback_of(struct tl_tx *tx, int64_t partner_id, struct tl_arena *a,
+                           const char **url_template, unsigned *events);
+enum tl_err sq_click_subs(struct tl_tx *tx, const char *click_id, struct tl_arena *a,
+                          const char *sub[4]);
+enum tl_err sq_outbox_add(struct tl_tx *tx, const struct tl_outbox_entry *e);
 enum tl_err sq_program_by_postback_key(struct tl_store *s, const char *key, struct tl_arena *a,
                                        struct tl_program *out);
-enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
-                                 const struct tl_conversion *in, struct tl_arena *a,
-                                 struct tl_conversion *out, bool *created);
-enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
-                                 const char *click_id, tl_conversion_decide_fn decide, void *ctx,
-                                 struct tl_arena *a, struct tl_conversion *out, bool *created);
-enum tl_err sq_conversion_record_async(struct tl_store *s, const struct tl_actor *who,
-                                       const char *click_id, tl_conversion_decide_fn decide,
-                                       void *ctx, struct tl_arena *a, struct tl_conversion *out,
-                                       bool *created, void (*done)(void *arg, enum tl_err err),
-                                       void *arg);
 enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                               struct tl_arena *a, struct tl_conversion *out);
 enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,
                                const struct tl_conversion_filter *f, const struct tl_page *page,
                                struct tl_arena *a, struct tl_conversion **items, size_t *n,
                                bool *more);
-enum tl_err sq_conversion_move(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               enum tl_conversion_status to, const char *reason,
-                               struct tl_arena *a, struct tl_conversion *out);
 enum tl_err sq_conversion_history(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                   struct tl_arena *a, struct tl_conversion_event **items,
                                   size_t *n);

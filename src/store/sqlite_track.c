@@ -240,7 +240,7 @@ struct batch_ctx {
     size_t n;
 };
 
-static bool same_row(const struct sq_rollup *r, const struct tl_click *k, int64_t hour)
+static bool same_row(const struct tl_rollup *r, const struct tl_click *k, int64_t hour)
 {
     return r->hour_ms == hour && r->campaign_id == k->campaign_id && r->task_id == k->task_id &&
            r->partner_id == k->partner_id && r->link_id == k->link_id &&
@@ -278,7 +278,7 @@ static enum tl_err insert_click(struct conn *c, const struct tl_click *k)
 
 /* Index of the rollup row for click k, hashed over its key; rows and
  * slots grow together (slots: a power of two, at least twice the rows). */
-static size_t row_slot(const size_t *slots, size_t mask, const struct sq_rollup *rows,
+static size_t row_slot(const size_t *slots, size_t mask, const struct tl_rollup *rows,
                        const struct tl_click *k, int64_t hour)
 {
     uint64_t h = (uint64_t)hour * 0x9e3779b97f4a7c15ull;
@@ -294,7 +294,7 @@ static size_t row_slot(const size_t *slots, size_t mask, const struct sq_rollup 
 }
 
 /* Adds a fine row's sums to the coarse row of its campaign and hour. */
-static void add_coarse(struct sq_rollup *coarse, size_t *n, const struct sq_rollup *r)
+static void add_coarse(struct tl_rollup *coarse, size_t *n, const struct tl_rollup *r)
 {
     size_t i;
 
@@ -310,7 +310,7 @@ static void add_coarse(struct sq_rollup *coarse, size_t *n, const struct sq_roll
 static enum tl_err batch_job(struct conn *c, void *arg)
 {
     struct batch_ctx *x = arg;
-    struct sq_rollup *rows = NULL, *coarse = NULL, *r;
+    struct tl_rollup *rows = NULL, *coarse = NULL, *r;
     size_t *slots = NULL; /* row index + 1; 0 is empty */
     size_t n_rows = 0, n_coarse = 0, mask, i, slot;
     enum tl_err err = TL_OK;
@@ -333,7 +333,7 @@ static enum tl_err batch_job(struct conn *c, void *arg)
         hour = k->ts_ms - k->ts_ms % HOUR_MS;
         slot = row_slot(slots, mask, rows, k, hour);
         if (slots[slot] == 0) {
-            rows[n_rows] = (struct sq_rollup){.hour_ms = hour,
+            rows[n_rows] = (struct tl_rollup){.hour_ms = hour,
                                               .program_id = k->program_id,
                                               .campaign_id = k->campaign_id,
                                               .task_id = k->task_id,
@@ -399,8 +399,7 @@ static void batch_async_done(void *arg, enum tl_err err)
 enum tl_err sq_click_batch_async(struct tl_store *s,
                                  void *(*fill)(void *ctx, const struct tl_click **clicks,
                                                size_t *n),
-                                 void (*done)(void *ctx, void *handle, enum tl_err err),
-                                 void *ctx)
+                                 void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx)
 {
     struct batch_async *b = calloc(1, sizeof(*b));
     enum tl_err err;

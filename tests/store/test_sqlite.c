@@ -191,18 +191,18 @@ static void test_open_urls(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(url, sizeof(url), "sqlite://%s/sub/t.db", dir);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
-    assert_string_equal(s->ops->name, "sqlite");
-    assert_int_equal(s->ops->migrations_applied(s), (int)tl_migrations_sqlite_n); /* all */
-    assert_int_equal(s->ops->ping(s), TL_OK);
+    assert_string_equal(tl_store_name(s), "sqlite");
+    assert_int_equal(tl_store_migrations_applied(s), (int)tl_migrations_sqlite_n); /* all */
+    assert_int_equal(tl_store_ping(s), TL_OK);
     tl_store_close(s);
     assert_int_equal(tl_store_open(url, &s, why, sizeof(why)), TL_OK);
-    assert_int_equal(s->ops->migrations_applied(s), 0);
+    assert_int_equal(tl_store_migrations_applied(s), 0);
     tl_store_close(s);
     rm_db_files(dir);
 
     /* in memory: readers and the writer share one database */
     assert_int_equal(tl_store_open("sqlite::memory:", &s, why, sizeof(why)), TL_OK);
-    assert_int_equal(s->ops->migrations_applied(s), (int)tl_migrations_sqlite_n);
+    assert_int_equal(tl_store_migrations_applied(s), (int)tl_migrations_sqlite_n);
     {
         struct tl_actor who;
         unsigned char h[32];
@@ -220,10 +220,10 @@ static void test_reopen(void **state)
     struct fx *f = *state;
     char why[256];
 
-    assert_int_equal(f->s->ops->migrations_applied(f->s), (int)tl_migrations_sqlite_n);
+    assert_int_equal(tl_store_migrations_applied(f->s), (int)tl_migrations_sqlite_n);
     tl_store_close(f->s);
     assert_int_equal(tl_store_open(f->url, &f->s, why, sizeof(why)), TL_OK);
-    assert_int_equal(f->s->ops->migrations_applied(f->s), 0);
+    assert_int_equal(tl_store_migrations_applied(f->s), 0);
     /* the data survived */
     {
         struct tl_account acc;
