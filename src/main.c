@@ -260,6 +260,13 @@ static int open_store(const char *db, struct tl_store **out)
         fprintf(stderr, "tracklink: cannot open the database %s: %s\n", db, why);
         return 1;
     }
+    /* The API key cache hears of revoked keys from the store. */
+    if (tl_store_subscribe(*out, tl_api_keys_on_change, *out) != TL_OK) {
+        fprintf(stderr, "tracklink: out of memory\n");
+        tl_store_close(*out);
+        *out = NULL;
+        return 1;
+    }
     return 0;
 }
 
@@ -417,6 +424,13 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     app.track = track;
+    /* The link cache hears of every committed change that it depends on. */
+    if (tl_store_subscribe(store, tl_cache_on_change, tl_track_cache(track)) != TL_OK) {
+        fprintf(stderr, "tracklink: out of memory\n");
+        tl_track_stop(track);
+        tl_store_close(store);
+        return 1;
+    }
     pbcfg.store = store;
     pbcfg.allow_private = o.allow_private_postbacks;
     app.postbacks = tl_postbacks_start(&pbcfg, why, sizeof(why));

@@ -35,6 +35,7 @@
 #ifndef TL_STORE_BACKEND_H
 #define TL_STORE_BACKEND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -307,7 +308,9 @@ struct tl_store {
         tl_store_listener_fn fn;
         void *ctx;
     } listeners[TL_STORE_LISTENERS_MAX];
-    size_t n_listeners;
+    /* Slots filled before the count moves: announce reads the count
+     * (acquire) and may run while another listener subscribes. */
+    atomic_size_t n_listeners;
 };
 
 /* Fills s from the backend's table ops: copies it and gives each optional

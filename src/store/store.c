@@ -124,6 +124,7 @@ click_batch_now(struct tl_store *s,
 void tl_store_init(struct tl_store *s, const struct tl_backend_ops *ops)
 {
     memset(s, 0, sizeof(*s));
+    atomic_init(&s->n_listeners, 0);
     s->ops = *ops;
     if (s->ops.write_async == NULL)
         s->ops.write_async = write_now;
@@ -146,19 +147,21 @@ const char *tl_store_name(const struct tl_store *s)
 
 enum tl_err tl_store_subscribe(struct tl_store *s, tl_store_listener_fn fn, void *ctx)
 {
-    if (s->n_listeners == TL_STORE_LISTENERS_MAX)
+    size_t n = atomic_load_explicit(&s->n_listeners, memory_order_relaxed);
+
+    if (n == TL_STORE_LISTENERS_MAX)
         return TL_ERR_NOMEM;
-    s->listeners[s->n_listeners].fn = fn;
-    s->listeners[s->n_listeners].ctx = ctx;
-    s->n_listeners++;
+    s->listeners[n].fn = fn;
+    s->listeners[n].ctx = ctx;
+    atomic_store_explicit(&s->n_listeners, n + 1, memory_order_release);
     return TL_OK;
 }
 
 void tl_store_announce(struct tl_store *s, const struct tl_change *c)
 {
-    size_t i;
+    size_t n = atomic_load_explicit(&s->n_listeners, memory_order_acquire), i;
 
-    for (i = 0; i < s->n_listeners; i++)
+    for (i = 0; i < n; i++)
         s->listeners[i].fn(s->listeners[i].ctx, c);
 }
 

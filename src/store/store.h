@@ -140,9 +140,12 @@ typedef void (*tl_store_listener_fn)(void *ctx, const struct tl_change *change);
 #define TL_STORE_LISTENERS_MAX 8
 
 /*
- * Subscribes fn(ctx, change) to the store's committed changes. Call it
- * right after tl_store_open(), before the store is shared between threads
- * (the list is not locked). TL_ERR_NOMEM past TL_STORE_LISTENERS_MAX.
+ * Subscribes fn(ctx, change) to the store's committed changes, for as long
+ * as the store is open (ctx must outlive every write made through it from
+ * then on). Subscribe at
+ * start, from one thread (right after tl_store_open, or once the
+ * subscriber exists), before writes begin: a change committed earlier is
+ * not told. TL_ERR_NOMEM past TL_STORE_LISTENERS_MAX.
  */
 enum tl_err tl_store_subscribe(struct tl_store *s, tl_store_listener_fn fn, void *ctx);
 
