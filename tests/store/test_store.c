@@ -59,6 +59,23 @@ static enum tl_err decide_probe(void *ctx, const struct tl_click_info *click,
     return TL_OK;
 }
 
+/* Stores one click of the partner on task 7 of cid, with subId1 "s1". */
+static void mk_click(struct fx *f, const char *click_id, int64_t pid, int64_t cid)
+{
+    struct tl_click k;
+
+    memset(&k, 0, sizeof(k));
+    snprintf(k.click_id, sizeof(k.click_id), "%s", click_id);
+    k.ts_ms = 1700000000000;
+    k.partner_id = f->partner.account_id;
+    k.task_id = 7;
+    k.campaign_id = cid;
+    k.program_id = pid;
+    snprintf(k.currency, sizeof(k.currency), "USD");
+    snprintf(k.sub[0], sizeof(k.sub[0]), "s1");
+    assert_int_equal(TL_STORE(f->s, click_batch, &k, 1), TL_OK);
+}
+
 static void test_accounts(void **state)
 {
     struct fx *f = *state;
@@ -678,7 +695,6 @@ static void test_async_jobs(void **state)
 static void test_conversion_record(void **state)
 {
     struct fx *f = *state;
-    struct tl_click k;
     struct tl_conversion out;
     struct seen x;
     bool created;
@@ -686,16 +702,7 @@ static void test_conversion_record(void **state)
 
     pid = mk_program(f, &f->brand, "Main", "k1");
     cid = mk_campaign(f, pid, "C1");
-    memset(&k, 0, sizeof(k));
-    snprintf(k.click_id, sizeof(k.click_id), "c-1");
-    k.ts_ms = 1700000000000;
-    k.partner_id = f->partner.account_id;
-    k.task_id = 7;
-    k.campaign_id = cid;
-    k.program_id = pid;
-    snprintf(k.currency, sizeof(k.currency), "USD");
-    snprintf(k.sub[0], sizeof(k.sub[0]), "s1");
-    assert_int_equal(TL_STORE(f->s, click_batch, &k, 1), TL_OK);
+    mk_click(f, "c-1", pid, cid);
 
     /* no such click */
     memset(&x, 0, sizeof(x));
@@ -1189,7 +1196,6 @@ static size_t deliveries(struct fx *f, struct tl_postback_delivery **items)
 static void test_conversion_lifecycle(void **state)
 {
     struct fx *f = *state;
-    struct tl_click k;
     struct tl_conversion in, out, again;
     struct tl_conversion_event *ev;
     struct tl_postback_delivery *d;
@@ -1205,16 +1211,7 @@ static void test_conversion_lifecycle(void **state)
     pb.url = "https://partner.test/pb?c={click_id}&s={sub_id1}&st={status}";
     pb.events = TL_PB_CREATED | TL_PB_REVERSED;
     assert_int_equal(TL_STORE(f->s, postback_set, &f->partner, &pb), TL_OK);
-    memset(&k, 0, sizeof(k));
-    snprintf(k.click_id, sizeof(k.click_id), "lc-1");
-    k.ts_ms = 1700000000000;
-    k.partner_id = f->partner.account_id;
-    k.task_id = 7;
-    k.campaign_id = cid;
-    k.program_id = pid;
-    snprintf(k.currency, sizeof(k.currency), "USD");
-    snprintf(k.sub[0], sizeof(k.sub[0]), "s1");
-    assert_int_equal(TL_STORE(f->s, click_batch, &k, 1), TL_OK);
+    mk_click(f, "lc-1", pid, cid);
 
     memset(&x, 0, sizeof(x));
     assert_int_equal(TL_STORE(f->s, conversion_record, &f->brand, "lc-1", decide_probe, &x, f->a,
