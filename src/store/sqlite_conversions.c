@@ -33,7 +33,7 @@
     "(?2 = 1 OR (?2 = 2 AND EXISTS (SELECT 1 FROM program p WHERE p.id = v.program_id AND "        \
     "p.brand_id = ?3)))"
 
-/* Must match sq_fill_program's column order (PROGRAM_COLS in sqlite.c). */
+/* Must match sq_fill_program's column order (PROGRAM_COLS in sqlite_programs.c). */
 #define PROGRAM_COLS_P                                                                             \
     "p.id, p.brand_id, p.name, p.default_landing_page, p.permitted_domains,"                       \
     " p.click_id_param, p.referral_window_days, p.currency, p.postback_key, p.created_at,"         \

@@ -179,6 +179,101 @@ enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_ac
 enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                          struct tl_arena *a, void *item);
 
+/* sqlite_programs.c, sqlite_campaigns.c: the owner checks that other
+ * resources reuse (bound with sq_bind_who; column 0 the brand, or the
+ * program and then the brand). */
+extern const char SQ_PROGRAM_OWN[];
+extern const char SQ_CAMPAIGN_OWN[];
+
+/* sqlite_members.c: the membership tables' shared steps. */
+/*
+ * A membership add: own_sql (bind_who) checks the parent is the caller's
+ * and returns in column 0 the id that need_sql checks against, need_sql
+ * (?1 that id, ?2 partner) must find a row, else need_err; insert_sql
+ * (?1 parent, ?2 partner, ?3 now) is an INSERT OR IGNORE.
+ */
+struct sq_member_add {
+    const struct tl_actor *who;
+    const char *own_sql;
+    const char *need_sql;
+    enum tl_err need_err;
+    const char *insert_sql;
+    int64_t parent;
+    int64_t partner_id;
+    int64_t now;
+    bool created;
+    int64_t ref; /* the first column of own_sql (a task's campaign) */
+};
+enum tl_err sq_member_add(struct tl_store *s, struct sq_member_add *x, bool *created);
+/* Lists the partners of parent (list_sql: ?1 after, ?2 limit + 1, ?3
+ * parent) once own_sql (bound with sq_bind_who) finds it visible. */
+enum tl_err sq_member_list(struct tl_store *s, const struct tl_actor *who, const char *own_sql,
+                           const char *list_sql, int64_t parent, const struct tl_page *page,
+                           struct tl_arena *a, struct tl_membership **items, size_t *n, bool *more);
+/* *yes when sql (?1 a, ?2 b) finds a row. */
+enum tl_err sq_pair_has(struct tl_store *s, const char *sql, int64_t a, int64_t b, bool *yes);
+
+/* sqlite_programs.c: programs, landing pages, program memberships. */
+enum tl_err sq_program_create(struct tl_store *s, const struct tl_actor *who,
+                              const struct tl_program *in, int64_t *id_out);
+enum tl_err sq_program_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                           struct tl_arena *a, struct tl_program *out);
+enum tl_err sq_program_list(struct tl_store *s, const struct tl_actor *who,
+                            const struct tl_page *page, struct tl_arena *a,
+                            struct tl_program **items, size_t *n, bool *more);
+enum tl_err sq_program_update(struct tl_store *s, const struct tl_actor *who,
+                              const struct tl_program *in);
+enum tl_err sq_landing_page_create(struct tl_store *s, const struct tl_actor *who,
+                                   const struct tl_landing_page *in, int64_t *id_out);
+enum tl_err sq_landing_page_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                struct tl_arena *a, struct tl_landing_page *out);
+enum tl_err sq_landing_page_list(struct tl_store *s, const struct tl_actor *who, int64_t program_id,
+                                 const struct tl_page *page, struct tl_arena *a,
+                                 struct tl_landing_page **items, size_t *n, bool *more);
+enum tl_err sq_program_partner_add(struct tl_store *s, const struct tl_actor *who,
+                                   int64_t program_id, int64_t partner_id, bool *created);
+enum tl_err sq_program_partner_list(struct tl_store *s, const struct tl_actor *who,
+                                    int64_t program_id, const struct tl_page *page,
+                                    struct tl_arena *a, struct tl_membership **items, size_t *n,
+                                    bool *more);
+enum tl_err sq_program_partner_has(struct tl_store *s, int64_t program_id, int64_t partner_id,
+                                   bool *yes);
+
+/* sqlite_campaigns.c: campaigns and their memberships. */
+enum tl_err sq_campaign_create(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_campaign *in, int64_t *id_out);
+enum tl_err sq_campaign_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                            struct tl_arena *a, struct tl_campaign *out);
+enum tl_err sq_campaign_list(struct tl_store *s, const struct tl_actor *who,
+                             const struct tl_campaign_filter *f, const struct tl_page *page,
+                             struct tl_arena *a, struct tl_campaign **items, size_t *n, bool *more);
+enum tl_err sq_campaign_update(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_campaign *in);
+enum tl_err sq_campaign_partner_add(struct tl_store *s, const struct tl_actor *who,
+                                    int64_t campaign_id, int64_t partner_id, bool *created);
+enum tl_err sq_campaign_partner_list(struct tl_store *s, const struct tl_actor *who,
+                                     int64_t campaign_id, const struct tl_page *page,
+                                     struct tl_arena *a, struct tl_membership **items, size_t *n,
+                                     bool *more);
+enum tl_err sq_campaign_partner_has(struct tl_store *s, int64_t campaign_id, int64_t partner_id,
+                                    bool *yes);
+
+/* sqlite_tasks.c: tasks and their assignments. */
+enum tl_err sq_task_create(struct tl_store *s, const struct tl_actor *who, const struct tl_task *in,
+                           int64_t *id_out);
+enum tl_err sq_task_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                        struct tl_arena *a, struct tl_task *out);
+enum tl_err sq_task_list(struct tl_store *s, const struct tl_actor *who, int64_t campaign_id,
+                         const struct tl_page *page, struct tl_arena *a, struct tl_task **items,
+                         size_t *n, bool *more);
+enum tl_err sq_task_update(struct tl_store *s, const struct tl_actor *who,
+                           const struct tl_task *in);
+enum tl_err sq_task_partner_add(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
+                                int64_t partner_id, bool *created, int64_t *campaign_id);
+enum tl_err sq_task_partner_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
+                                 const struct tl_page *page, struct tl_arena *a,
+                                 struct tl_membership **items, size_t *n, bool *more);
+
 /* sqlite_accounts.c: accounts, API keys, UI logins and sessions. */
 enum tl_err sq_account_create(struct tl_store *s, const struct tl_account_new *in, int64_t *id_out);
 enum tl_err sq_actor_by_key(struct tl_store *s, const unsigned char key_hash[32],

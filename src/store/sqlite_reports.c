@@ -56,9 +56,9 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
     *n = 0;
     if (!sq_actor_valid(who))
         return TL_OK;
-    coarse = who->kind != TL_ACCOUNT_PARTNER && q->partner_id == 0 && q->task_id == 0 &&
-             (q->group == TL_GROUP_NONE || q->group == TL_GROUP_HOUR ||
-              q->group == TL_GROUP_CAMPAIGN);
+    coarse =
+        who->kind != TL_ACCOUNT_PARTNER && q->partner_id == 0 && q->task_id == 0 &&
+        (q->group == TL_GROUP_NONE || q->group == TL_GROUP_HOUR || q->group == TL_GROUP_CAMPAIGN);
     snprintf(sql, sizeof(sql),
              "SELECT %s, currency, SUM(clicks), SUM(unique_clicks), SUM(conversions), "
              "SUM(revenue), SUM(payout) FROM %s WHERE 1",
