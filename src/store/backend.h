@@ -261,6 +261,10 @@ struct tl_backend_ops {
         struct tl_store *s, void *(*fill)(void *ctx, const struct tl_click **clicks, size_t *n),
         void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx);
 
+    enum tl_err (*click_list)(struct tl_store *s, int64_t campaign_id, const char *click_id,
+                              int max, struct tl_arena *a, struct tl_click **items, size_t *n,
+                              bool *more);
+
     /* reports */
     enum tl_err (*report)(struct tl_store *s, const struct tl_actor *who,
                           const struct tl_report_query *q, struct tl_arena *a,

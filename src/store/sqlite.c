@@ -1172,6 +1172,7 @@ static const struct tl_backend_ops sqlite_ops = {
     .target_by_path = sq_target_by_path,
     .click_batch = sq_click_batch,
     .click_batch_async = sq_click_batch_async,
+    .click_list = sq_click_list,
     .report = sq_report,
     .program_by_postback_key = sq_program_by_postback_key,
     .conversion_get = sq_conversion_get,

@@ -320,6 +320,9 @@ enum tl_err sq_click_batch_async(struct tl_store *s,
                                                size_t *n),
                                  void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx);
 
+enum tl_err sq_click_list(struct tl_store *s, int64_t campaign_id, const char *click_id, int max,
+                          struct tl_arena *a, struct tl_click **items, size_t *n, bool *more);
+
 /* sqlite_rollup.c: additions to the two rollup tables (struct tl_rollup,
  * backend.h; see the file). */
 enum tl_err sq_rollup_fine(struct conn *c, const struct tl_rollup *r);     /* stats_hourly */

@@ -414,3 +414,86 @@ enum tl_err sq_click_batch_async(struct tl_store *s,
         free(b);
     return err;
 }
+
+/* ------------------------------------------------------------------ */
+/* the operator's listing */
+
+/* ?1 campaign or 0, ?2 click id or NULL, ?3 limit + 1 */
+static const char SQL_CLICK_LIST[] =
+    "SELECT click_id, ts_ms, link_id, partner_id, task_id, campaign_id, program_id, visitor_hash, "
+    "user_agent, referrer, sub_id1, sub_id2, sub_id3, shared_id, bot, uniq, landing_fallback "
+    "FROM click WHERE (?1 = 0 OR campaign_id = ?1) AND (?2 IS NULL OR click_id = ?2) "
+    "ORDER BY ts_ms, click_id LIMIT ?3";
+
+/* Copies column i (NULL: "") into out, cut to cap - 1 bytes. */
+static void col_copy(sqlite3_stmt *q, int i, char *out, size_t cap)
+{
+    const unsigned char *v = sqlite3_column_text(q, i);
+    size_t n = v != NULL ? (size_t)sqlite3_column_bytes(q, i) : 0;
+
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+enum tl_err sq_click_list(struct tl_store *s, int64_t campaign_id, const char *click_id, int max,
+                          struct tl_arena *a, struct tl_click **items, size_t *n, bool *more)
+{
+    struct tl_click *out = NULL, *k;
+    struct conn *c;
+    sqlite3_stmt *q;
+    size_t cap = 0;
+    enum tl_err err;
+    int rc, i;
+
+    *items = NULL;
+    *n = 0;
+    *more = false;
+    if (max < 1 || max > TL_STORE_CLICKS_MAX)
+        return TL_ERR_INVALID;
+    err = sq_reader((struct sqlite_store *)s, &c);
+    if (err != TL_OK)
+        return err;
+    err = sq_prep(c, SQL_CLICK_LIST, &q);
+    if (err != TL_OK)
+        return err;
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sq_bind_str(q, 2, click_id);
+    sqlite3_bind_int(q, 3, max + 1);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)max) {
+            *more = true;
+            break;
+        }
+        if (*n == cap && (out = sq_arr_grow(a, out, *n, &cap, sizeof(*out))) == NULL) {
+            err = TL_ERR_NOMEM;
+            break;
+        }
+        k = &out[*n];
+        memset(k, 0, sizeof(*k));
+        col_copy(q, 0, k->click_id, sizeof(k->click_id));
+        k->ts_ms = sqlite3_column_int64(q, 1);
+        k->link_id = sqlite3_column_int64(q, 2); /* NULL reads as 0 */
+        k->partner_id = sqlite3_column_int64(q, 3);
+        k->task_id = sqlite3_column_int64(q, 4);
+        k->campaign_id = sqlite3_column_int64(q, 5);
+        k->program_id = sqlite3_column_int64(q, 6);
+        if (sqlite3_column_bytes(q, 7) == (int)sizeof(k->visitor))
+            memcpy(k->visitor, sqlite3_column_blob(q, 7), sizeof(k->visitor));
+        col_copy(q, 8, k->user_agent, sizeof(k->user_agent));
+        col_copy(q, 9, k->referrer, sizeof(k->referrer));
+        for (i = 0; i < 4; i++)
+            col_copy(q, 10 + i, k->sub[i], sizeof(k->sub[i]));
+        k->bot = sqlite3_column_int(q, 14) != 0;
+        k->uniq = sqlite3_column_int(q, 15) != 0;
+        k->landing_fallback = sqlite3_column_int(q, 16) != 0;
+        (*n)++;
+    }
+    if (err == TL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sq_db_err(c->db, rc);
+    sq_done(q);
+    *items = out;
+    return err;
+}

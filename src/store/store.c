@@ -497,6 +497,13 @@ tl_store_click_batch_async(struct tl_store *s,
     return s->ops.click_batch_async(s, fill, done, ctx);
 }
 
+enum tl_err tl_store_click_list(struct tl_store *s, int64_t campaign_id, const char *click_id,
+                                int max, struct tl_arena *a, struct tl_click **items, size_t *n,
+                                bool *more)
+{
+    return s->ops.click_list(s, campaign_id, click_id, max, a, items, n, more);
+}
+
 enum tl_err tl_store_report(struct tl_store *s, const struct tl_actor *who,
                             const struct tl_report_query *q, struct tl_arena *a,
                             struct tl_report_row **rows, size_t *n)

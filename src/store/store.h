@@ -89,6 +89,7 @@ struct tl_report_row {
     const char *currency;
     int64_t clicks;
     int64_t unique_clicks;
+    int64_t bot_clicks; /* not in clicks: bots are counted apart */
     int64_t conversions;
     int64_t revenue;
     int64_t payout;
@@ -382,6 +383,15 @@ enum tl_err
 tl_store_click_batch_async(struct tl_store *s,
                            void *(*fill)(void *ctx, const struct tl_click **clicks, size_t *n),
                            void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx);
+
+/* The operator's side (no actor; `tracklink admin clicks`): the stored
+ * clicks of campaign_id (0: any) and of click_id (NULL: any), ordered by
+ * ts_ms then click_id, at most max (1..TL_STORE_CLICKS_MAX); *more when
+ * there are others. The clicks' currency is left empty. */
+#define TL_STORE_CLICKS_MAX 100000
+enum tl_err tl_store_click_list(struct tl_store *s, int64_t campaign_id, const char *click_id,
+                                int max, struct tl_arena *a, struct tl_click **items, size_t *n,
+                                bool *more);
 
 /* ---- reports (issue 6): sums over stats_hourly only, never clicks ---- */
 

@@ -260,7 +260,8 @@ def test_sigterm_with_half_sent_request(t):
 
 
 def test_listen_and_db_from_env(t):
-    s = t.start_server(via_env=True)
+    # an SQLite file whatever TL_TEST_DB says: its existence shows the URL was read
+    s = t.start_server(via_env=True, db="sqlite:" + os.path.join(t.tmpdir(), "env.db"))
     b = s.new_brand()
     assert os.path.exists(s.db_path), "TRACKLINK_DB was not used: no %s" % s.db_path
     expect(s.get(A + "/programs", key=b["api_key"]), 200)
@@ -269,7 +270,7 @@ def test_listen_and_db_from_env(t):
 def test_database_created_in_fresh_dir(t):
     d = os.path.join(t.tmpdir(), "sub")
     os.mkdir(d)
-    s = t.start_server(data_dir=d)
+    s = t.start_server(data_dir=d, db="sqlite:" + os.path.join(d, "t.db"))
     assert os.path.exists(s.db_path)
     assert s.migrations_applied() > 0
 
