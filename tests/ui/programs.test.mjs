@@ -221,6 +221,15 @@ for (const lang of LANGS) {
     await partners.getByRole('row', { name: new RegExp(partner.name) }).waitFor();
     assert.deepEqual((await api.get(`/programs/${prog.id}/partners`)).data.map((m) => m.partner_id), [partner.id]);
 
+    // a landing page left off the permitted domains says so, in words
+    const summer = pages.getByRole('row', { name: /Summer page/ });
+    const offDomain = lang === 'ja' ? '許可ドメイン外' : 'Not on a permitted domain';
+    assert.ok(!(await summer.innerText()).includes(offDomain));
+    await domains.fill('acme-shop.test');
+    await page.getByRole('button', { name: p.save }).click();
+    await summer.filter({ hasText: offDomain }).waitFor();
+    assert.deepEqual((await api.get(`/programs/${prog.id}`)).permitted_domains, ['acme-shop.test']);
+
     await checkA11y(page, 'Program');
     await shot(page, 'program', lang);
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -115,6 +115,7 @@ export default {
   'programs.pageName': 'Name',
   'programs.pageUrl': 'URL',
   'programs.pageUrlHint': 'On a permitted domain: {domains}',
+  'programs.offDomain': 'Not on a permitted domain: links to it go to the default landing page',
   'programs.pageAdded': 'Landing page “{name}” added',
   'programs.partners': 'Partners',
   'programs.partnersHint': 'Partners of the program can then be added to its campaigns and tasks.',

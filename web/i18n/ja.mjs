@@ -113,6 +113,7 @@ export default {
   'programs.pageName': '名前',
   'programs.pageUrl': 'URL',
   'programs.pageUrlHint': '許可ドメイン上のURL: {domains}',
+  'programs.offDomain': '許可ドメイン外: このページへのリンクはデフォルトのランディングページに誘導されます',
   'programs.pageAdded': 'ランディングページ「{name}」を追加しました',
   'programs.partners': 'パートナー',
   'programs.partnersHint': 'プログラムのパートナーは、そのキャンペーンとタスクに追加できるようになります。',

@@ -26,6 +26,15 @@ const DEFAULTS = { click_id_param: 'clickid', referral_window_days: '30', curren
 
 const maskKey = (key) => (key ? `${key.slice(0, 8)}…` : '');
 
+// Whether url's host is on one of the domains, as the server decides
+// (src/core/url.c: "a.b" is that host only, "*.a.b" its subdomains). The
+// browser's URL gives the host in punycode and lower case, as they are stored.
+export function permitted(url, domains) {
+  let host;
+  try { host = new URL(url).hostname.replace(/\.$/, ''); } catch { return false; }
+  return domains.some((d) => (d.startsWith('*.') ? host.length > d.length - 1 && host.endsWith(d.slice(1)) : host === d));
+}
+
 function toForm(p) {
   if (!p) return { name: '', default_landing_page: '', permitted_domains: '', ...DEFAULTS };
   return {
@@ -299,7 +308,8 @@ function LandingPages({ program }) {
           </tr></thead>
           <tbody role="rowgroup">${list.map((lp) => html`<tr role="row" key=${lp.id}>
             <th role="rowheader" scope="row">${lp.name}</th>
-            <td role="cell" class="url" data-label=${col('url')}>${lp.url}</td>
+            <td role="cell" class="url" data-label=${col('url')}>${lp.url}
+              ${!permitted(lp.url, program.permitted_domains) && html`<br /><span class="badge off-domain">${t('programs.offDomain')}</span>`}</td>
             <td role="cell" data-label=${col('created')}>${formatTime(lp.created_at)}</td>
           </tr>`)}</tbody>
         </table></div>`)}
