@@ -377,6 +377,20 @@ enum tl_err tl_in_page(const struct tl_req *req, struct tl_page *out, struct tl_
     return TL_OK;
 }
 
+enum tl_err tl_in_order(const struct tl_req *req, bool *newest_first, struct tl_problem *prob)
+{
+    const char *order = tl_req_query(req, "order");
+
+    *newest_first = false;
+    if (order == NULL || order[0] == '\0' || strcmp(order, "asc") == 0)
+        return TL_OK;
+    if (strcmp(order, "desc") != 0)
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order",
+                              "order must be asc or desc");
+    *newest_first = true;
+    return TL_OK;
+}
+
 enum tl_err tl_in_query_id(const struct tl_req *req, const char *key, int64_t *out,
                            struct tl_problem *prob)
 {

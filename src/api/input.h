@@ -96,6 +96,12 @@ enum tl_err tl_in_partner_id(const struct tl_req *req, int64_t *out, struct tl_p
 enum tl_err tl_in_page(const struct tl_req *req, struct tl_page *out, struct tl_problem *prob);
 
 /*
+ * Reads ?order= of a list: "desc" sets *newest_first, "asc", empty or
+ * absent clears it, anything else is 422 invalid_value "order".
+ */
+enum tl_err tl_in_order(const struct tl_req *req, bool *newest_first, struct tl_problem *prob);
+
+/*
  * Reads an optional positive id from the query string (?program_id=).
  * Absent: *out = 0. Not a positive integer: 422 invalid_value.
  */
