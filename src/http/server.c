@@ -381,6 +381,12 @@ static void run_request(struct ctx *c)
             return;
         }
     }
+    err = tl_router_check_body(route, c->req.method, c->req.body, c->req.body_len, &prob);
+    if (err != TL_OK) {
+        prob.err = err;
+        set_problem(c, &prob, NULL, NULL, false);
+        return;
+    }
     if (route->handler == NULL) {
         set_error(c, TL_ERR_INTERNAL, NULL, "route has no handler", NULL, NULL, false);
         return;
@@ -629,7 +635,10 @@ static enum MHD_Result final_call(struct ctx *c)
 
         memset(&resp, 0, sizeof(resp));
         tl_problem_init(&prob);
-        err = c->srv->cfg->routes[c->route].handler(&c->req, &resp, &prob);
+        err = tl_router_check_body(&c->srv->cfg->routes[c->route], c->req.method, c->req.body,
+                                   c->req.body_len, &prob);
+        if (err == TL_OK)
+            err = c->srv->cfg->routes[c->route].handler(&c->req, &resp, &prob);
         if (err != TL_ERR_AGAIN) {
             set_result(c, err, &resp, &prob);
             if (!c->deferred)
