@@ -87,6 +87,8 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     struct tl_frontread *r = p->data;
     struct span *s;
 
+    if (r->head_done)
+        return 0; /* a chunked body's trailers: dropped */
     if (r->in_value || r->n_headers == 0) {
         if (r->n_headers == TL_FRONTREAD_HEADERS_MAX)
             return refuse(r, TL_ERR_HEADERS, "headers_too_large", "too many header fields");
@@ -105,6 +107,8 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     struct tl_frontread *r = p->data;
     struct span *v;
 
+    if (r->head_done)
+        return 0;
     r->in_value = true;
     if (r->n_headers == 0)
         return refuse(r, TL_ERR_BADREQ, "bad_request", "a header value without a name");
@@ -156,6 +160,8 @@ static int on_headers_complete(llhttp_t *p)
     size_t i, n_te = 0, n_length = 0;
     bool te_ok = true;
 
+    if (r->head_done)
+        return 0;
     r->head_done = true;
     if (llhttp_get_http_major(p) != 1 || llhttp_get_http_minor(p) > 1)
         return refuse(r, TL_ERR_BADREQ, "bad_request", "only HTTP/1.0 and HTTP/1.1 are served");
@@ -261,6 +267,12 @@ void tl_frontread_free(struct tl_frontread *r)
 
 void tl_frontread_next(struct tl_frontread *r)
 {
+    if (r->body_cap > BODY_FIRST_CAP) {
+        /* A large body's buffer is not kept for a connection's idle time. */
+        free(r->body);
+        r->body = NULL;
+        r->body_cap = 0;
+    }
     llhttp_init(&r->parser, HTTP_REQUEST, &settings);
     r->parser.data = r;
     r->state = TL_FRONTREAD_MORE;
