@@ -196,7 +196,8 @@ static void register_metrics(void)
                         "Requests answered by the redirect front (not libmicrohttpd).",
                         TL_METRIC_COUNTER, &g_answers);
     tl_metrics_register("tracklink_front_handoffs_total",
-                        "Connections the redirect front handed to libmicrohttpd.",
+                        "Connections the redirect front relays to libmicrohttpd (a socketpair "
+                        "each, for its requests read whole).",
                         TL_METRIC_COUNTER, &g_handoffs);
     tl_metrics_register("tracklink_front_connections", "Connections held by the redirect front.",
                         TL_METRIC_GAUGE, &g_open);
