@@ -551,10 +551,11 @@ enum tl_err tl_store_postback_get(struct tl_store *s, const struct tl_actor *who
 }
 
 enum tl_err tl_store_postback_deliveries(struct tl_store *s, const struct tl_actor *who, int status,
-                                         const struct tl_page *page, struct tl_arena *a,
-                                         struct tl_postback_delivery **items, size_t *n, bool *more)
+                                         bool newest_first, const struct tl_page *page,
+                                         struct tl_arena *a, struct tl_postback_delivery **items,
+                                         size_t *n, bool *more)
 {
-    return s->ops.postback_deliveries(s, who, status, page, a, items, n, more);
+    return s->ops.postback_deliveries(s, who, status, newest_first, page, a, items, n, more);
 }
 
 enum tl_err tl_store_outbox_due(struct tl_store *s, int64_t now_ms, int max, const int64_t *skip,

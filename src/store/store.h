@@ -450,6 +450,8 @@ enum tl_err tl_store_conversion_record_async(struct tl_store *s, const struct tl
 /* Brands see the conversions of their programs, partners their own. */
 enum tl_err tl_store_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                     struct tl_arena *a, struct tl_conversion *out);
+/* Those matching f, ascending id (descending with f->newest_first,
+ * page->after then being the id the page starts below). */
 enum tl_err tl_store_conversion_list(struct tl_store *s, const struct tl_actor *who,
                                      const struct tl_conversion_filter *f,
                                      const struct tl_page *page, struct tl_arena *a,
@@ -478,11 +480,13 @@ enum tl_err tl_store_postback_set(struct tl_store *s, const struct tl_actor *who
 enum tl_err tl_store_postback_get(struct tl_store *s, const struct tl_actor *who,
                                   struct tl_arena *a, struct tl_postback_config *out);
 
-/* The partner's deliveries (status -1 for any), each with its attempt log. */
+/* The partner's deliveries (status -1 for any), each with its attempt
+ * log, ascending id (descending with newest_first, page->after then
+ * being the id the page starts below). */
 enum tl_err tl_store_postback_deliveries(struct tl_store *s, const struct tl_actor *who, int status,
-                                         const struct tl_page *page, struct tl_arena *a,
-                                         struct tl_postback_delivery **items, size_t *n,
-                                         bool *more);
+                                         bool newest_first, const struct tl_page *page,
+                                         struct tl_arena *a, struct tl_postback_delivery **items,
+                                         size_t *n, bool *more);
 
 /* The sender's side (no actor): pending deliveries due at now_ms,
  * earliest first, at most max, skipping the ids in skip[0..n_skip)

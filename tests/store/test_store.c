@@ -1185,7 +1185,8 @@ static size_t deliveries(struct fx *f, struct tl_postback_delivery **items)
     bool more;
 
     assert_int_equal(
-        TL_STORE(f->s, postback_deliveries, &f->partner, -1, &page, f->a, items, &n, &more), TL_OK);
+        TL_STORE(f->s, postback_deliveries, &f->partner, -1, false, &page, f->a, items, &n, &more),
+        TL_OK);
     return n;
 }
 
