@@ -6,7 +6,7 @@
  * that every backend would otherwise copy live once above it: the
  * conversion lifecycle (status moves, events, rollups, partner postbacks)
  * in store/conversions.c, change events and the fallbacks of optional
- * abilities in store/store.c. They reach the data through the narrow
+ * abilities in store/ops.c. They reach the data through the narrow
  * primitives of struct tl_backend_ops that run inside a write transaction
  * (struct tl_tx). The resource operations that hold no rule of their own
  * (plain reads, inserts, upserts) are in the table as store.h states
@@ -89,7 +89,7 @@ struct tl_backend_ops {
     /* optional (TL_STORE_QUEUED_WRITES): write without waiting. On TL_OK
      * the work is queued and done(arg, err) is called once, after the
      * commit, from the backend's thread (ctx and arg live until then). On
-     * an error nothing was queued and done is never called. NULL: store.c
+     * an error nothing was queued and done is never called. NULL: ops.c
      * runs write() and then done on the calling thread. */
     enum tl_err (*write_async)(struct tl_store *s, tl_tx_fn fn, void *ctx,
                                void (*done)(void *arg, enum tl_err err), void *arg);
@@ -255,7 +255,7 @@ struct tl_backend_ops {
     enum tl_err (*target_by_path)(struct tl_store *s, int64_t partner_id, int64_t task_id,
                                   int64_t campaign_id, struct tl_arena *a, struct tl_target *out);
     enum tl_err (*click_batch)(struct tl_store *s, const struct tl_click *clicks, size_t n);
-    /* optional (TL_STORE_QUEUED_WRITES); NULL: store.c runs fill,
+    /* optional (TL_STORE_QUEUED_WRITES); NULL: ops.c runs fill,
      * click_batch and done on the calling thread */
     enum tl_err (*click_batch_async)(
         struct tl_store *s, void *(*fill)(void *ctx, const struct tl_click **clicks, size_t *n),
@@ -323,7 +323,7 @@ struct tl_store {
 void tl_store_init(struct tl_store *s, const struct tl_backend_ops *ops);
 
 /* Tells every subscriber (tl_store_subscribe) of change c. For backends
- * that learn of changes made elsewhere (another node); store.c announces
+ * that learn of changes made elsewhere (another node); ops.c announces
  * the changes made through this store itself. */
 void tl_store_announce(struct tl_store *s, const struct tl_change *c);
 

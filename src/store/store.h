@@ -4,7 +4,7 @@
  * Callers call tl_store_<op>() (or TL_STORE(s, op, ...)). Behind these
  * functions, store/ keeps the rules that every backend shares, once (the
  * conversion lifecycle in store/conversions.c, change events and the
- * fallbacks of optional abilities in store/store.c), over the narrow table
+ * fallbacks of optional abilities in store/ops.c), over the narrow table
  * a backend gives (store/backend.h): store/sqlite*.c now, postgres*.c
  * next. Nothing above store/ sees SQL, a driver type or a driver error
  * code.
