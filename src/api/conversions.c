@@ -519,7 +519,8 @@ static enum tl_err conv_finish(struct tl_req *req, void *ctx, struct tl_resp *re
  * costs one store job and no read transaction. On the front's thread
  * (!req->may_block) the request is suspended while the store works
  * (conversion_record_async) and answered by conv_finish; TL_ERR_AGAIN when
- * it cannot be (libmicrohttpd's thread then runs it, blocking).
+ * it cannot be, or when the store cannot queue writes (libmicrohttpd's
+ * thread then runs it, blocking).
  */
 static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
                           struct conv_job *j)
@@ -544,6 +545,9 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
     if (!req->may_block) {
         enum tl_err queued;
 
+        /* A backend that cannot queue writes would block the front. */
+        if (!tl_store_can(app->store, TL_STORE_QUEUED_WRITES))
+            return TL_ERR_AGAIN;
         j->token = tl_req_suspend(req, conv_finish, j);
         if (j->token == NULL)
             return TL_ERR_AGAIN;
@@ -726,7 +730,8 @@ TL_HANDLER(tl_api_conversions_list)
     memset(&f, 0, sizeof(f));
     f.status = -1;
     if ((err = tl_in_query_id(req, "campaign_id", &f.campaign_id, prob)) != TL_OK ||
-        (err = tl_in_query_id(req, "partner_id", &f.partner_id, prob)) != TL_OK)
+        (err = tl_in_query_id(req, "partner_id", &f.partner_id, prob)) != TL_OK ||
+        (err = tl_in_order(req, &f.newest_first, prob)) != TL_OK)
         return err;
     status = tl_req_query(req, "status");
     if (status != NULL && status[0] != '\0') {
