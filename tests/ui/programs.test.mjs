@@ -165,7 +165,22 @@ for (const lang of LANGS) {
     await page.locator('.empty').filter({ hasText: p.addPage }).waitFor();
     await page.locator('.empty').filter({ hasText: p.addPartner }).waitFor();
 
-    // settings: a default landing page off the new domains is refused at its field
+    // settings: a window the browser refuses, then one the server refuses, each at its field
+    const windowBox = page.getByRole('textbox', { name: p.window });
+    await windowBox.fill('two weeks');
+    await page.getByRole('button', { name: p.save }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+    assert.match(await fieldError(windowBox), /\(invalid_value\)$/);
+    await windowBox.fill('0');
+    const patched = page.waitForResponse((res) => res.request().method() === 'PATCH');
+    await page.getByRole('button', { name: p.save }).click();
+    assert.equal((await patched).status(), 422);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+    assert.match(await fieldError(windowBox), /\(invalid_value\)$/);
+    assert.equal((await api.get(`/programs/${prog.id}`)).referral_window_days, 30);
+    await windowBox.fill('30');
+
+    // a default landing page off the new domains is refused at its field
     const dflt = page.getByRole('textbox', { name: p.defaultPage });
     const domains = page.getByRole('textbox', { name: p.domains });
     assert.equal(await dflt.inputValue(), 'https://www.acme.test/');
