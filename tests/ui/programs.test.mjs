@@ -220,6 +220,17 @@ for (const lang of LANGS) {
     assert.match(await pages.getByRole('row', { name: /Summer page/ }).innerText(), /https:\/\/www\.acme\.test\/summer/);
     assert.deepEqual((await api.get(`/programs/${prog.id}/landing-pages`)).data.map((x) => [x.name, x.url]),
       [['Summer page', 'https://www.acme.test/summer']]);
+    // the same by keyboard only: the focus starts in the dialog's first field
+    await page.getByRole('button', { name: p.addPage }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.type('Autumn page');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('https://www.acme.test/autumn');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await pages.getByRole('row', { name: /Autumn page/ }).waitFor();
+    await page.waitForFunction((name) => document.activeElement?.textContent === name, p.addPage);
 
     // a partner: an unknown ID at its field, then added (by keyboard)
     await page.getByRole('button', { name: p.addPartner }).click();
