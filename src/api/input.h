@@ -1,7 +1,7 @@
 /*
  * input.h: reading request bodies and query strings, with the API's error
  * rules (API.md "Errors" and "Decided edge cases"):
- * - malformed JSON → 400 invalid_json; a body that is not an object, or a
+ * - malformed JSON (a key given twice included) → 400 invalid_json; a body that is not an object, or a
  *   field of the wrong JSON type → 400 invalid_type (with field);
  * - a required field missing → 422 missing_field (with field);
  * - a value out of range, too long, or not one of the allowed values →
