@@ -20,7 +20,7 @@ export const routes = [
   { path: '/app/reports', kind: 'brand', load: () => import('./reports.mjs') },
   { path: '/app/conversions', kind: 'brand', load: () => import('./conversions.mjs') },
   { path: '/app/tasks', kind: 'partner', title: 'nav.tasks', load: todo },
-  { path: '/app/tasks/:id', title: 'nav.tasks', load: todo },
+  { path: '/app/tasks/:id', load: () => import('./task.mjs') },
   { path: '/app/earnings', kind: 'partner', load: () => import('./earnings.mjs') },
   { path: '/app/postback', kind: 'partner', load: () => import('./postback.mjs') },
   { path: '/app/settings', load: () => import('./settings.mjs') },
