@@ -12,9 +12,9 @@ export const routes = [
   { path: '/app/login', public: true, load: () => import('./login.mjs') },
   { path: '/app/campaigns', kind: 'brand', load: () => import('./campaigns.mjs') },
   { path: '/app/campaigns/new', kind: 'brand', load: () => import('./campaign_new.mjs') },
+  { path: '/app/campaigns/:id', kind: 'brand', load: () => import('./manage.mjs') },
+  { path: '/app/campaigns/:id/:tab', kind: 'brand', load: () => import('./manage.mjs') },
   // screens still to build: a page with their h1, so that navigation works
-  { path: '/app/campaigns/:id', kind: 'brand', title: 'campaigns.manage', load: todo },
-  { path: '/app/campaigns/:id/:tab', kind: 'brand', title: 'campaigns.manage', load: todo },
   { path: '/app/programs', kind: 'brand', title: 'nav.programs', load: todo },
   { path: '/app/links', kind: 'brand', title: 'nav.links', load: todo },
   { path: '/app/reports', kind: 'brand', load: () => import('./reports.mjs') },
