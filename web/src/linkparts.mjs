@@ -1,8 +1,9 @@
 // linkparts.mjs: what every Links table shares (task details, Links,
 // Manage campaign › Links, the partner's task manager):
-//   LinksTable   the table Links｜リンク: Partner, Type, Landing page, Link
-//                (the full URL as text), Clicks and Conversions of the last
-//                30 days, Created by, Status; row buttons Copy, QR code and,
+//   LinksTable   the table Links｜リンク: Partner (and, on Links, the
+//                campaign under it), Type, Landing page, Link (the full URL
+//                as text), Clicks and Conversions of the last 30 days,
+//                Created by, Status; row buttons Copy, QR code and,
 //                for a brand, Disable (PATCH active:false, at once: a link
 //                is not deleted, and its clicks go to the program default)
 //   QrDialog     the dialog QR code: the image from qr.svg, Download SVG
@@ -52,9 +53,9 @@ export function QrDialog({ link, onClose }) {
 
 // links: link objects; partnerName(id) → a name; stats: useLinkStats's
 // state; brand: whether Disable is offered; onChanged(link) after a
-// change; label: the table's name (Links｜リンク by default); extra
-// columns: [{label, cell(link)}] after Partner.
-export function LinksTable({ links, partnerName, stats, brand = false, onChanged = () => {}, label, extra = [] }) {
+// change; label: the table's name (Links｜リンク by default); under(link):
+// a line under the partner's name (the campaign, on Links).
+export function LinksTable({ links, partnerName, stats, brand = false, onChanged = () => {}, label, under = null }) {
   const [qr, setQr] = useState(null);
   const [busy, setBusy] = useState(null);
   const [error, setError] = useState(null);
@@ -77,7 +78,6 @@ export function LinksTable({ links, partnerName, stats, brand = false, onChanged
     <div class="table-wrap"><table role="table" aria-label=${label || t('links.table')} class="stack links">
       <thead role="rowgroup"><tr role="row">
         <th role="columnheader" scope="col">${col('partner')}</th>
-        ${extra.map((x) => html`<th role="columnheader" scope="col" key=${x.label}>${x.label}</th>`)}
         <th role="columnheader" scope="col">${col('type')}</th>
         <th role="columnheader" scope="col">${col('landing')}</th>
         <th role="columnheader" scope="col">${col('link')}</th>
@@ -88,8 +88,7 @@ export function LinksTable({ links, partnerName, stats, brand = false, onChanged
         <th role="columnheader" scope="col"><span class="sr-only">${t('common.actions')}</span></th>
       </tr></thead>
       <tbody role="rowgroup">${links.map((l) => html`<tr role="row" key=${l.id} data-link-id=${l.id}>
-        <th role="rowheader" scope="row">${partnerName(l.partner_id)}</th>
-        ${extra.map((x) => html`<td role="cell" key=${x.label} data-label=${x.label}>${x.cell(l)}</td>`)}
+        <th role="rowheader" scope="row">${partnerName(l.partner_id)}${under && html`<span class="under">${under(l)}</span>`}</th>
         <td role="cell" data-label=${col('type')}>${t(`links.kind.${l.kind}`)}</td>
         <td role="cell" class="url" data-label=${col('landing')}>${l.landing_page_url}</td>
         <td role="cell" class="url code" data-label=${col('link')}>${l.url}</td>

@@ -72,9 +72,9 @@ export function LinksView({ campaignId = null }) {
   } else if (list.rows.length === 0) {
     content = html`<${NoLinks}><p>${t(campaign || partner ? 'links.emptyFiltered' : 'links.emptyNext')}</p></${NoLinks}>`;
   } else {
-    const extra = campaignId ? [] : [{ label: t('links.campaign'), cell: (l) => cname.get(l.campaign_id) || `#${l.campaign_id}` }];
+    const under = campaignId ? null : (l) => cname.get(l.campaign_id) || `#${l.campaign_id}`;
     content = html`<${LinksTable} links=${list.rows} partnerName=${(id) => pname.get(id) || `#${id}`}
-        stats=${stats} brand=${true} extra=${extra}
+        stats=${stats} brand=${true} under=${under}
         onChanged=${(l) => setList((cur) => ({ ...cur, rows: cur.rows.map((x) => (x.id === l.id ? l : x)) }))} />
       <div class="more">
         ${list.cursor

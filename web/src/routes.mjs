@@ -16,10 +16,10 @@ export const routes = [
   { path: '/app/campaigns/:id/:tab', kind: 'brand', load: () => import('./manage.mjs') },
   // screens still to build: a page with their h1, so that navigation works
   { path: '/app/programs', kind: 'brand', title: 'nav.programs', load: todo },
-  { path: '/app/links', kind: 'brand', title: 'nav.links', load: todo },
+  { path: '/app/links', kind: 'brand', load: () => import('./links.mjs') },
   { path: '/app/reports', kind: 'brand', load: () => import('./reports.mjs') },
   { path: '/app/conversions', kind: 'brand', load: () => import('./conversions.mjs') },
-  { path: '/app/tasks', kind: 'partner', title: 'nav.tasks', load: todo },
+  { path: '/app/tasks', kind: 'partner', load: () => import('./taskmgr.mjs') },
   { path: '/app/tasks/:id', load: () => import('./task.mjs') },
   { path: '/app/earnings', kind: 'partner', load: () => import('./earnings.mjs') },
   { path: '/app/postback', kind: 'partner', load: () => import('./postback.mjs') },
