@@ -113,6 +113,8 @@ for (const lang of LANGS) {
 
     await url.fill('https://www.acme.test/summer?ref=1');
     assert.equal(await url.getAttribute('aria-invalid'), null, 'the error goes with the edit');
+    assert.equal(await r.getByRole('button', { name: n.advanced }).getAttribute('aria-expanded'), 'false');
+    assert.equal(await r.getByRole('textbox', { name: n.sub(1) }).isVisible(), false, 'Advanced starts closed');
     await r.getByRole('button', { name: n.advanced }).click();
     assert.equal(await r.getByRole('button', { name: n.advanced }).getAttribute('aria-expanded'), 'true');
     await r.getByRole('textbox', { name: n.sub(1) }).fill('newsletter');
@@ -246,6 +248,32 @@ for (const lang of LANGS) {
     await shot(page, 'task-default', lang);
     assertNoProblems(problems);
     await context.close();
+  });
+
+  test(`Copy without navigator.clipboard (plain http): the link is selected and copied by execCommand [${lang}]`, async () => {
+    const { dflt, partner } = w[lang];
+    const o = await openPage(browser, lang);
+    // what a page served over plain http to another host sees
+    await o.context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true });
+    });
+    await signIn(o.page, srv, partner, lang, { next: `/app/tasks/${dflt.task.id}` });
+    const page = o.page;
+    const r = region(page, n);
+    const box = r.getByRole('textbox', { name: n.trackingLink });
+    const link = await box.inputValue();
+    assert.match(link, new RegExp(`^${srv.base}/\\w{7}$`), 'the partner\'s default link, made without a click');
+    assert.equal(await page.evaluate(() => navigator.clipboard), undefined);
+    await r.getByRole('button', { name: n.copy }).click();
+    const status = page.getByRole('status');
+    await status.filter({ hasText: new RegExp(`${n.copied}|${n.pressCtrlC}`) }).waitFor();
+    const sel = await box.evaluate((el) => [document.activeElement === el, el.selectionStart, el.selectionEnd]);
+    assert.deepEqual(sel, [true, 0, link.length], 'the link is selected in its textbox');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await checkA11y(page, 'task details (partner), dark');
+    await shot(page, 'task-partner-dark', lang);
+    assertNoProblems(o.problems);
+    await o.context.close();
   });
 
   test(`tracking off and a paused campaign: an alert with the code, Create link disabled [${lang}]`, async () => {

@@ -9,7 +9,7 @@
 // changing tabs keeps the focus on the tablist.
 import { html, useEffect, useRef, useState } from './lib/html.mjs';
 import { api } from './lib/api.mjs';
-import { currencyDigits, formatDate, formatMoney, formatRate, parseMoney, parseRate, t, zone } from './lib/i18n.mjs';
+import { currencyDigits, formatDate, parseMoney, parseRate, t, zone } from './lib/i18n.mjs';
 import { navigate } from './lib/router.mjs';
 import { Dialog } from './lib/dialogs.mjs';
 import {

@@ -16,7 +16,7 @@ import { api } from './lib/api.mjs';
 import { formatDate, t } from './lib/i18n.mjs';
 import { Dialog } from './lib/dialogs.mjs';
 import {
-  Empty, Failed, FieldError, FormAlert, Loading, NO_ERRORS, Page, announce, copyText, describe,
+  Failed, FieldError, FormAlert, Loading, NO_ERRORS, Page, announce, copyText, describe,
   fieldAttrs, markReady, toErrors, useFocusInvalid, useResource,
 } from './lib/ui.mjs';
 import { LinksTable, NoLinks, QrDialog, useLinkStats } from './linkparts.mjs';

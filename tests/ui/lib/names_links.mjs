@@ -18,7 +18,7 @@ export const LNAMES = {
     links: 'Links', linkCols: ['Partner', 'Type', 'Landing page', 'Link'], active: 'Active', disabled: 'Disabled',
     disable: 'Disable', qrAlt: (url) => `QR code for ${url}`, download: 'Download SVG', close: 'Close',
     campaign: 'Campaign', myTasks: 'My campaign tasks', search: 'Search tasks', noTasksAssigned: 'No tasks assigned yet',
-    copied: 'Copied to clipboard', clicks: 'Clicks', conversions: 'Conversions',
+    copied: 'Copied to clipboard', pressCtrlC: 'Press Ctrl+C', clicks: 'Clicks', conversions: 'Conversions',
     campaignName: 'Campaign name', tracking: 'Click and conversion tracking',
     allCampaigns: 'All campaigns', allPartners: 'All partners', // ours
     choosePage: /^Choose a landing page \(landing_page_required\)$/, // ours
@@ -37,7 +37,7 @@ export const LNAMES = {
     links: 'リンク', linkCols: null, active: '有効', disabled: '無効',
     disable: '無効にする', qrAlt: (url) => `${url} のQRコード`, download: 'SVGをダウンロード', close: '閉じる',
     campaign: 'キャンペーン', myTasks: 'マイキャンペーンタスク', search: 'タスクを検索', noTasksAssigned: 'まだタスクが割り当てられていません',
-    copied: 'クリップボードにコピーしました', clicks: 'クリック数', conversions: 'コンバージョン数',
+    copied: 'クリップボードにコピーしました', pressCtrlC: 'Ctrl+C でコピー', clicks: 'クリック数', conversions: 'コンバージョン数',
     campaignName: 'キャンペーン名', tracking: 'クリックとコンバージョンのトラッキング',
     allCampaigns: 'すべてのキャンペーン', allPartners: 'すべてのパートナー', // ours
     choosePage: /^ランディングページを選択してください \(landing_page_required\)$/, // ours
