@@ -92,7 +92,12 @@ function CreateTask({ open, campaign, members, onClose, onCreated }) {
   useEffect(() => {
     if (open) { setForm({ title: '', description: '', due: '', partners: [] }); setErrors(NO_ERRORS); setBusy(false); }
   }, [open]);
-  const set = (k) => (e) => { const v = e.currentTarget.value; setForm((f) => ({ ...f, [k]: v })); };
+  // an edit takes its field's error away
+  const set = (k) => (e) => {
+    const v = e.currentTarget.value;
+    setForm((f) => ({ ...f, [k]: v }));
+    if (errors.fields[k]) setErrors(NO_ERRORS);
+  };
   async function submit(e) {
     e.preventDefault();
     if (busy) return;
