@@ -4,9 +4,9 @@
 // params); load: () => import('./screen.mjs'), whose default export is the
 // screen component; kind: 'brand' or 'partner' when only that kind of
 // account may see it; public: shown signed out (the login page); title:
-// the i18n key of the h1, for screens that todo.mjs stands in for.
+// the i18n key of the h1, for a screen that todo.mjs stands in for
+// (load: () => import('./todo.mjs')) until it is built.
 // The first route that matches wins: put literal paths before ":params".
-const todo = () => import('./todo.mjs');
 
 export const routes = [
   { path: '/app/login', public: true, load: () => import('./login.mjs') },
@@ -14,8 +14,8 @@ export const routes = [
   { path: '/app/campaigns/new', kind: 'brand', load: () => import('./campaign_new.mjs') },
   { path: '/app/campaigns/:id', kind: 'brand', load: () => import('./manage.mjs') },
   { path: '/app/campaigns/:id/:tab', kind: 'brand', load: () => import('./manage.mjs') },
-  // screens still to build: a page with their h1, so that navigation works
-  { path: '/app/programs', kind: 'brand', title: 'nav.programs', load: todo },
+  { path: '/app/programs', kind: 'brand', load: () => import('./programs.mjs') },
+  { path: '/app/programs/:id', kind: 'brand', load: () => import('./programs.mjs') },
   { path: '/app/links', kind: 'brand', load: () => import('./links.mjs') },
   { path: '/app/reports', kind: 'brand', load: () => import('./reports.mjs') },
   { path: '/app/conversions', kind: 'brand', load: () => import('./conversions.mjs') },
