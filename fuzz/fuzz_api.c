@@ -166,6 +166,9 @@ static const struct endpoint endpoints[] = {
     {TL_GET, tl_api_programs_list, BRAND, NONE, "programs.list"},
     {TL_GET, tl_api_me_postbacks_list, PARTNER, NONE, "me.postbacks.list"},
     {TL_GET, tl_api_postback, NOBODY, NONE, "postback"},
+    {TL_GET, tl_api_links_qr, BRAND, LINK, "links.qr"},
+    {TL_GET, tl_api_links_list, PARTNER, TASK, "links.list"},
+    {TL_GET, tl_api_tasks_list, PARTNER, CAMPAIGN, "tasks.list"},
 };
 #define N_ENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
 
