@@ -1659,6 +1659,12 @@ static const struct tl_req_ops front_req_ops = {
 
 static void thread_release(struct fthread *t)
 {
+    while (t->graveyard != NULL) {
+        struct fconn *g = t->graveyard;
+
+        t->graveyard = g->gnext;
+        conn_free(g);
+    }
     if (t->ep >= 0)
         close(t->ep);
     if (t->wake_fd >= 0)
