@@ -1,0 +1,118 @@
+/*
+ * postgres.h: the engine of the PostgreSQL backend of the store, on libpq:
+ * URLs, connections (a small pool, with reconnection and a health state),
+ * transactions, and the schema migrations of migrations/postgres/.
+ *
+ * The resources (accounts, links, clicks, conversions ...) are written on
+ * top of this in postgres_<resource>.c, mirroring sqlite_<resource>.c.
+ * Until every resource exists, store.c keeps refusing postgres:// URLs.
+ *
+ * Threads: every function may be called from any thread. A connection
+ * taken with tl_pg_acquire belongs to the caller until tl_pg_release.
+ *
+ * Outages: when a connection turns out broken (the server went away), the
+ * pool's state becomes TL_PG_DOWN and one line is logged; from then on
+ * tl_pg_acquire answers TL_ERR_UNAVAILABLE at once (the API's 503
+ * store_unavailable) while a background thread reconnects with backoff
+ * (100 ms doubling to 5 s). Once it reconnects the state is TL_PG_UP again
+ * and one line says so. A job that loses its connection mid-way answers
+ * TL_ERR_UNAVAILABLE; when that was during COMMIT its outcome is unknown,
+ * so writes that may be retried must be idempotent (unique keys and
+ * INSERT ... ON CONFLICT).
+ */
+#ifndef TL_STORE_POSTGRES_H
+#define TL_STORE_POSTGRES_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct tl_pg;
+
+/* How many connections the pool holds unless told otherwise. */
+#define TL_PG_POOL_DEFAULT 8
+
+enum tl_pg_health {
+    TL_PG_UP = 0,   /* connected */
+    TL_PG_DOWN = 1, /* unreachable; reconnecting */
+};
+
+struct tl_pg_options {
+    int pool_size;   /* connections; 0: TL_PG_POOL_DEFAULT */
+    bool no_migrate; /* skip the migrations (tests of the migrator) */
+};
+
+/*
+ * Checks that url is a PostgreSQL URL libpq accepts
+ * ("postgres://user@host:port/db?..." or "postgresql://..."). TL_OK, or
+ * TL_ERR_INVALID with a human reason in why (cap why_len).
+ */
+enum tl_err tl_pg_url_check(const char *url, char *why, size_t why_len);
+
+/*
+ * Connects the pool to url (every connection at once, so a bad URL or an
+ * unreachable server fails here, not later), applies the pending
+ * migrations under an advisory lock, and starts the reconnecting thread.
+ * opt may be NULL. On failure returns TL_ERR_INVALID (bad URL),
+ * TL_ERR_UNAVAILABLE (cannot connect) or TL_ERR_IO (a migration failed),
+ * with a human reason in why.
+ */
+enum tl_err tl_pg_open(const char *url, const struct tl_pg_options *opt, struct tl_pg **out,
+                       char *why, size_t why_len);
+
+/* Closes every connection and stops the reconnecting thread. The caller
+ * must hold no connection. NULL is a no-op. */
+void tl_pg_close(struct tl_pg *pg);
+
+/*
+ * Applies every embedded migration of migrations/postgres/ not applied
+ * yet, each in one transaction with its schema_migrations row, holding
+ * the session advisory lock TL_PG_MIGRATION_LOCK for the whole run: a
+ * second node starting at the same time waits, then finds them applied.
+ * *applied (may be NULL) gets how many this call applied.
+ */
+#define TL_PG_MIGRATION_LOCK 7310451 /* an arbitrary key of tracklink's own */
+enum tl_err tl_pg_migrate(PGconn *c, int *applied, char *why, size_t why_len);
+
+/* How many migrations tl_pg_open applied (0 when none was due). */
+int tl_pg_migrations_applied(const struct tl_pg *pg);
+
+enum tl_pg_health tl_pg_health(const struct tl_pg *pg);
+
+/* SELECT 1 on a pooled connection: TL_OK, or TL_ERR_UNAVAILABLE. */
+enum tl_err tl_pg_ping(struct tl_pg *pg);
+
+/*
+ * Takes a connection of the pool, waiting while all are in use.
+ * TL_ERR_UNAVAILABLE at once while the pool is TL_PG_DOWN; TL_ERR_BUSY when
+ * the pool is closing.
+ */
+enum tl_err tl_pg_acquire(struct tl_pg *pg, PGconn **out);
+
+/* Gives c back. A connection whose status is bad is replaced in the
+ * background, and the pool goes TL_PG_DOWN until a new one connects. */
+void tl_pg_release(struct tl_pg *pg, PGconn *c);
+
+/*
+ * Runs fn(c, ctx) inside BEGIN ... COMMIT on a pooled connection (READ
+ * COMMITTED): committed when it returns TL_OK, rolled back when fn fails
+ * (fn's error is returned). TL_ERR_UNAVAILABLE when the connection was lost,
+ * the outcome of the commit then being unknown.
+ */
+typedef enum tl_err (*tl_pg_tx_fn)(PGconn *c, void *ctx);
+enum tl_err tl_pg_tx(struct tl_pg *pg, tl_pg_tx_fn fn, void *ctx);
+
+/*
+ * Maps a failed result (or NULL) on c to our error enum: unique violations
+ * are TL_ERR_CONFLICT, other integrity violations TL_ERR_INVALID, a lost
+ * connection TL_ERR_UNAVAILABLE, the rest TL_ERR_IO (logged once while it
+ * repeats). Frees nothing.
+ */
+enum tl_err tl_pg_result_err(PGconn *c, const PGresult *r);
+
+/* Runs sql (no parameters, no rows wanted) on c: TL_OK or the mapped error. */
+enum tl_err tl_pg_exec(PGconn *c, const char *sql);
+
+#endif

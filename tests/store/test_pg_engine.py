@@ -1,0 +1,148 @@
+"""
+test_pg_engine.py: the PostgreSQL engine (src/store/postgres.c), driven by
+build/pg_probe against a throwaway PostgreSQL (tests/lib/pg.py):
+
+- URLs: postgres:// and postgresql:// URLs that libpq accepts pass, others
+  are refused with a reason;
+- migrations: four nodes starting at once against one empty database
+  apply each migration exactly once between them (the advisory lock), and
+  a later start applies none; the schema has the tables and columns of
+  the SQLite migrations;
+- outages: when PostgreSQL stops, ping answers unavailable and the health
+  is down; when it is back the engine reconnects on its own; each change is
+  logged once.
+"""
+
+import glob
+import json
+import os
+import select
+import sqlite3
+import subprocess
+import time
+
+import pg
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WAIT = 60.0
+
+
+def probe(t):
+    return os.path.join(t.build, "pg_probe")
+
+
+def test_url_check(t):
+    for url in ("postgres://u@127.0.0.1:5432/db", "postgresql://u:pw@[::1]/db?sslmode=disable",
+                "postgres:///db?host=/tmp"):
+        p = subprocess.run([probe(t), "url", url], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0 and p.stdout.strip() == "ok", (url, p.stdout, p.stderr)
+    for url in ("sqlite:x.db", "postgres://u@h/db?nosuchoption=1", "http://h/db"):
+        p = subprocess.run([probe(t), "url", url], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 1, (url, p.stdout)
+        assert "URL" in p.stdout, p.stdout
+
+
+def sqlite_schema():
+    db = sqlite3.connect(":memory:")
+    for f in sorted(glob.glob(os.path.join(ROOT, "src/store/migrations/sqlite/*.sql"))):
+        db.executescript(open(f).read())
+    out = {}
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        out[name] = sorted(r[1] for r in db.execute("PRAGMA table_info(%s)" % name))
+    out["schema_migrations"] = ["applied_at", "name", "version"]  # the engines' own
+    return out
+
+
+def pg_schema(db, dbname):
+    out = {}
+    rows = db.psql("SELECT table_name, column_name FROM information_schema.columns "
+                   "WHERE table_schema = 'public'", dbname=dbname)
+    for line in rows.splitlines():
+        table, col = line.split("|")
+        out.setdefault(table, []).append(col)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_migrations_once_when_nodes_start_together(t):
+    with pg.Postgres() as db:
+        url = db.createdb("race")
+        procs = [subprocess.Popen([probe(t), "migrate", url], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        applied = []
+        for p in procs:
+            out, err = p.communicate(timeout=WAIT)
+            assert p.returncode == 0, err
+            applied.append(json.loads(out)["applied"])
+        n = len(glob.glob(os.path.join(ROOT, "src/store/migrations/postgres/*.sql")))
+        assert sum(applied) == n, applied
+        assert sorted(applied) == [0, 0, 0, n], applied
+        versions = db.psql("SELECT version FROM schema_migrations ORDER BY version",
+                           dbname="race").split()
+        assert versions == [str(i) for i in range(1, n + 1)], versions
+        # A later start has nothing to do.
+        p = subprocess.run([probe(t), "migrate", url], capture_output=True, text=True,
+                           timeout=WAIT)
+        assert p.returncode == 0 and json.loads(p.stdout)["applied"] == 0, p.stdout + p.stderr
+        # The same tables and columns as SQLite's (and schema_migrations).
+        want = sqlite_schema()
+        got = pg_schema(db, "race")
+        diff = {k: (want.get(k), got.get(k)) for k in set(want) | set(got)
+                if want.get(k) != got.get(k)}
+        assert not diff, diff
+
+
+def readline(p, timeout=WAIT):
+    ready, _, _ = select.select([p.stdout], [], [], timeout)
+    assert ready, "pg_probe said nothing"
+    return p.stdout.readline().strip()
+
+
+def ask(p, what):
+    p.stdin.write(what + "\n")
+    p.stdin.flush()
+    return readline(p)
+
+
+def wait_for(p, what, want):
+    deadline = time.time() + WAIT
+    got = None
+    while time.time() < deadline:
+        got = ask(p, what)
+        if got == want:
+            return
+        time.sleep(0.1)
+    raise AssertionError("%s: %s, wanted %s" % (what, got, want))
+
+
+def test_outage_and_reconnect(t):
+    with pg.Postgres() as db:
+        errfile = os.path.join(t.tmpdir(), "stderr")
+        with open(errfile, "w") as ef:
+            p = subprocess.Popen([probe(t), "serve", db.url], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=ef, text=True)
+        try:
+            assert readline(p) == "ready"
+            assert ask(p, "ping") == "ok"
+            assert ask(p, "health") == "up"
+            db.halt()
+            # A ping finds its connection dead; then the keeper cannot
+            # connect, and pings are refused at once.
+            wait_for(p, "ping", "unavailable")
+            wait_for(p, "health", "down")
+            assert ask(p, "ping") == "unavailable"
+            time.sleep(1.0)  # a few reconnect attempts fail meanwhile
+            db.resume()
+            wait_for(p, "ping", "ok")
+            assert ask(p, "health") == "up"
+            # Both connections of the pool work again.
+            assert ask(p, "ping") == "ok"
+            assert ask(p, "ping") == "ok"
+            p.stdin.close()
+            assert p.wait(timeout=WAIT) == 0
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        log = open(errfile).read()
+        assert log.count("tracklink: PostgreSQL unreachable, reconnecting:") == 1, log
+        assert log.count("tracklink: PostgreSQL reachable again") == 1, log
