@@ -18,6 +18,10 @@
  *             sent one at a time and waited for.
  *   pipeline  group, with libpq's pipeline mode: the whole batch is sent
  *             without waiting for any answer, then the answers are read.
+ *             pipeline-nosp: the same without the savepoints.
+ *   group-4, pipeline-2: that many writers, each on its own connection,
+ *             taking batches from the one queue (while one commits, the
+ *             next batch is being written).
  *
  * A write is what conversion_create stores: a conversion row (INSERT ...
  * ON CONFLICT DO NOTHING on its unique key) with its conversion_event (one
@@ -213,6 +217,15 @@ struct sums {
     int64_t campaign, n;
 };
 
+/* Rollup rows are upserted in key order: two writers whose batches touch
+ * the same rows in different orders would deadlock. */
+static int cmp_sums(const void *a, const void *b)
+{
+    const struct sums *x = a, *y = b;
+
+    return x->campaign < y->campaign ? -1 : x->campaign > y->campaign;
+}
+
 static int add_sum(struct sums *s, int n, int64_t campaign)
 {
     for (int i = 0; i < n; i++) {
@@ -242,6 +255,7 @@ static bool run_group(PGconn *c, struct write **batch, int n)
                exec(c, "RELEASE j");
         ns = add_sum(sums, ns, batch[i]->campaign);
     }
+    qsort(sums, (size_t)ns, sizeof(sums[0]), cmp_sums);
     for (int i = 0; good && i < ns; i++) {
         w.campaign = sums[i].campaign;
         params_fill(&p, &w, sums[i].n);
@@ -276,6 +290,7 @@ static bool run_pipeline(PGconn *c, struct write **batch, int n, bool savepoints
             sent += PQsendQueryParams(c, "RELEASE j", 0, NULL, NULL, NULL, NULL, 0);
         ns = add_sum(sums, ns, batch[i]->campaign);
     }
+    qsort(sums, (size_t)ns, sizeof(sums[0]), cmp_sums);
     for (int i = 0; i < ns; i++) {
         w.campaign = sums[i].campaign;
         params_fill(&p, &w, sums[i].n);
@@ -370,8 +385,8 @@ static double now_s(void)
 /* Runs one mode for secs with clients threads; returns writes per second. */
 static double run_mode(enum mode m, int pool, int secs, int clients, long long *commits)
 {
-    pthread_t th[256], writer;
-    int nconn = m == NAIVE ? 1 : m == POOL ? pool : 1;
+    pthread_t th[256], writers[16];
+    int nconn = m == NAIVE ? 1 : pool; /* pool: connections, or writers */
     double t0, t1;
 
     g_mode = m;
@@ -385,7 +400,8 @@ static double run_mode(enum mode m, int pool, int secs, int clients, long long *
     atomic_store(&g_failed, 0);
     atomic_store(&g_commits, 0);
     if (m >= GROUP)
-        pthread_create(&writer, NULL, writer_main, g_conns[0]);
+        for (int i = 0; i < nconn; i++)
+            pthread_create(&writers[i], NULL, writer_main, g_conns[i]);
     t0 = now_s();
     for (int i = 0; i < clients; i++)
         pthread_create(&th[i], NULL, client_main, (void *)(uintptr_t)(i + 1));
@@ -397,9 +413,10 @@ static double run_mode(enum mode m, int pool, int secs, int clients, long long *
     t1 = now_s();
     if (m >= GROUP) {
         pthread_mutex_lock(&g_mu);
-        pthread_cond_signal(&g_work);
+        pthread_cond_broadcast(&g_work);
         pthread_mutex_unlock(&g_mu);
-        pthread_join(writer, NULL);
+        for (int i = 0; i < nconn; i++)
+            pthread_join(writers[i], NULL);
     }
     for (int i = 0; i < nconn; i++)
         PQfinish(g_conns[i]);
@@ -460,13 +477,9 @@ int main(int argc, char **argv)
         enum mode m;
         int pool;
     } modes[] = {
-        {"naive", NAIVE, 1},
-        {"pool-4", POOL, 4},
-        {"pool-8", POOL, 8},
-        {"pool-16", POOL, 16},
-        {"group", GROUP, 1},
-        {"pipeline", PIPELINE, 1},
-        {"pipeline-nosp", PIPELINE_NOSP, 1},
+        {"naive", NAIVE, 1},       {"pool-4", POOL, 4},         {"pool-8", POOL, 8},
+        {"pool-16", POOL, 16},     {"group", GROUP, 1},         {"group-4", GROUP, 4},
+        {"pipeline", PIPELINE, 1}, {"pipeline-2", PIPELINE, 2}, {"pipeline-nosp", PIPELINE_NOSP, 1},
     };
     enum { N_MODES = sizeof(modes) / sizeof(modes[0]) };
     int secs = argc > 2 ? atoi(argv[2]) : 5, clients = argc > 3 ? atoi(argv[3]) : 32;
