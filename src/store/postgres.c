@@ -23,6 +23,7 @@
 #include "store/postgres.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,22 @@ struct slot {
     bool in_use; /* held by a caller */
 };
 
+/* A queued write (tl_pg_write waits on done_sem; an async one has done). */
+struct job {
+    tl_pg_job_fn fn;
+    void *ctx;
+    enum tl_err err;
+    void (*done)(void *arg, enum tl_err err);
+    void *arg;
+    sem_t done_sem;
+    struct job *next;
+};
+
+struct tl_pg_tx {
+    PGconn *c;
+    void *hooks_ctx;
+};
+
 struct tl_pg {
     char *url;
     int size;
@@ -60,6 +77,17 @@ struct tl_pg {
 
     pthread_t keeper;
     bool keeper_started;
+
+    /* the group-commit writers */
+    const struct tl_pg_hooks *hooks;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv; /* a job was queued, or the writers stop */
+    struct job *head, *tail;
+    size_t queued; /* under wmu */
+    bool wstop;    /* under wmu */
+    pthread_t *writers;
+    int n_writers, writers_started;
+    _Atomic uint64_t jobs, commits;
 };
 
 static void set_why(char *why, size_t why_len, const char *what, const char *detail)
@@ -479,6 +507,205 @@ enum tl_err tl_pg_tx(struct tl_pg *pg, tl_pg_tx_fn fn, void *ctx)
 }
 
 /* ------------------------------------------------------------------ */
+/* the group-commit writers */
+
+PGconn *tl_pg_tx_conn(struct tl_pg_tx *tx)
+{
+    return tx->c;
+}
+
+void *tl_pg_tx_hooks_ctx(struct tl_pg_tx *tx)
+{
+    return tx->hooks_ctx;
+}
+
+void tl_pg_stats(struct tl_pg *pg, uint64_t *jobs, uint64_t *commits)
+{
+    if (jobs != NULL)
+        *jobs = atomic_load(&pg->jobs);
+    if (commits != NULL)
+        *commits = atomic_load(&pg->commits);
+}
+
+size_t tl_pg_queued(struct tl_pg *pg)
+{
+    size_t n;
+
+    pthread_mutex_lock(&pg->wmu);
+    n = pg->queued;
+    pthread_mutex_unlock(&pg->wmu);
+    return n;
+}
+
+/* The jobs that have not failed on their own fail with err. */
+static void batch_fail(struct job *batch, enum tl_err err)
+{
+    for (struct job *j = batch; j != NULL; j = j->next)
+        if (j->err == TL_OK)
+            j->err = err;
+}
+
+/*
+ * Runs a batch in one transaction, each job in the savepoint j. The
+ * release of a job's savepoint and the next one's are sent together, so a
+ * job costs one round trip more than its own statements.
+ */
+static void run_batch(struct tl_pg *pg, PGconn *c, void *hctx, struct job *batch)
+{
+    static const char NEXT_OK[] = "RELEASE j; SAVEPOINT j";
+    static const char NEXT_FAILED[] = "ROLLBACK TO j; RELEASE j; SAVEPOINT j";
+    static const char END_OK[] = "RELEASE j";
+    static const char END_FAILED[] = "ROLLBACK TO j; RELEASE j";
+    const struct tl_pg_hooks *h = pg->hooks;
+    struct tl_pg_tx tx = {c, hctx};
+    const char *step = "BEGIN; SAVEPOINT j";
+    enum tl_err err;
+    bool keep = true, began = false;
+
+    for (struct job *j = batch; j != NULL; j = j->next) {
+        err = tl_pg_exec(c, step);
+        if (err != TL_OK)
+            goto abort;
+        if (!began && h != NULL)
+            h->begin(hctx);
+        began = true;
+        j->err = j->fn(&tx, j->ctx);
+        if (PQstatus(c) != CONNECTION_OK) {
+            err = TL_ERR_UNAVAILABLE;
+            goto abort;
+        }
+        /* an error the job did not report still spoils its savepoint */
+        if (j->err == TL_OK && PQtransactionStatus(c) == PQTRANS_INERROR)
+            j->err = TL_ERR_IO;
+        keep = j->err == TL_OK;
+        if (h != NULL)
+            h->job_end(hctx, keep);
+        step = keep ? NEXT_OK : NEXT_FAILED;
+    }
+    err = tl_pg_exec(c, keep ? END_OK : END_FAILED);
+    if (err == TL_OK && h != NULL)
+        err = h->flush(hctx, c);
+    if (err == TL_OK)
+        err = tl_pg_exec(c, "COMMIT");
+    if (err == TL_OK)
+        return;
+abort:
+    if (h != NULL && began)
+        h->abort(hctx);
+    if (PQstatus(c) != CONNECTION_OK)
+        err = TL_ERR_UNAVAILABLE;
+    else if (PQtransactionStatus(c) != PQTRANS_IDLE)
+        tl_pg_exec(c, "ROLLBACK");
+    batch_fail(batch, err == TL_ERR_UNAVAILABLE || err == TL_ERR_BUSY ? err : TL_ERR_IO);
+}
+
+static void *writer_main(void *arg)
+{
+    struct tl_pg *pg = arg;
+    void *hctx = pg->hooks != NULL ? pg->hooks->ctx_new() : NULL;
+    struct job *batch, *last, *j, *next;
+    enum tl_err err;
+    PGconn *c;
+    uint64_t n;
+
+    pthread_mutex_lock(&pg->wmu);
+    for (;;) {
+        while (pg->head == NULL && !pg->wstop)
+            pthread_cond_wait(&pg->wcv, &pg->wmu);
+        if (pg->head == NULL)
+            break; /* stopping, and every queued job is done */
+        batch = last = pg->head;
+        for (n = 1; last->next != NULL && n < TL_PG_BATCH_MAX; n++)
+            last = last->next;
+        pg->head = last->next;
+        if (pg->head == NULL)
+            pg->tail = NULL;
+        last->next = NULL;
+        pg->queued -= n;
+        pthread_mutex_unlock(&pg->wmu);
+
+        err = tl_pg_acquire(pg, &c);
+        if (err == TL_OK) {
+            run_batch(pg, c, hctx, batch);
+            tl_pg_release(pg, c);
+            atomic_fetch_add(&pg->jobs, n);
+            atomic_fetch_add(&pg->commits, 1);
+        } else {
+            batch_fail(batch, err);
+        }
+        for (j = batch; j != NULL; j = next) {
+            next = j->next;
+            if (j->done != NULL) {
+                j->done(j->arg, j->err);
+                free(j);
+            } else {
+                sem_post(&j->done_sem); /* j belongs to its waiter now */
+            }
+        }
+        pthread_mutex_lock(&pg->wmu);
+    }
+    pthread_mutex_unlock(&pg->wmu);
+    if (hctx != NULL)
+        pg->hooks->ctx_free(hctx);
+    return NULL;
+}
+
+/* Appends j to the queue: TL_ERR_BUSY when the writers stop. */
+static enum tl_err enqueue(struct tl_pg *pg, struct job *j)
+{
+    pthread_mutex_lock(&pg->wmu);
+    if (pg->wstop || pg->writers_started == 0) {
+        pthread_mutex_unlock(&pg->wmu);
+        return TL_ERR_BUSY;
+    }
+    j->next = NULL;
+    if (pg->tail != NULL)
+        pg->tail->next = j;
+    else
+        pg->head = j;
+    pg->tail = j;
+    pg->queued++;
+    pthread_cond_signal(&pg->wcv);
+    pthread_mutex_unlock(&pg->wmu);
+    return TL_OK;
+}
+
+enum tl_err tl_pg_write(struct tl_pg *pg, tl_pg_job_fn fn, void *ctx)
+{
+    struct job j = {.fn = fn, .ctx = ctx};
+    enum tl_err err;
+
+    if (sem_init(&j.done_sem, 0, 0) != 0)
+        return TL_ERR_INTERNAL;
+    err = enqueue(pg, &j);
+    if (err == TL_OK) {
+        while (sem_wait(&j.done_sem) != 0)
+            ; /* EINTR */
+        err = j.err;
+    }
+    sem_destroy(&j.done_sem);
+    return err;
+}
+
+enum tl_err tl_pg_write_async(struct tl_pg *pg, tl_pg_job_fn fn, void *ctx,
+                              void (*done)(void *arg, enum tl_err err), void *arg)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    enum tl_err err;
+
+    if (j == NULL)
+        return TL_ERR_NOMEM;
+    j->fn = fn;
+    j->ctx = ctx;
+    j->done = done;
+    j->arg = arg;
+    err = enqueue(pg, j);
+    if (err != TL_OK)
+        free(j);
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
 /* open and close */
 
 enum tl_err tl_pg_open(const char *url, const struct tl_pg_options *opt, struct tl_pg **out,
@@ -498,11 +725,18 @@ enum tl_err tl_pg_open(const char *url, const struct tl_pg_options *opt, struct 
     pthread_mutex_init(&pg->mu, NULL);
     pthread_cond_init(&pg->cv, NULL);
     pthread_cond_init(&pg->keeper_cv, NULL);
+    pthread_mutex_init(&pg->wmu, NULL);
+    pthread_cond_init(&pg->wcv, NULL);
     atomic_init(&pg->health, TL_PG_UP);
+    atomic_init(&pg->jobs, 0);
+    atomic_init(&pg->commits, 0);
+    pg->hooks = opt != NULL ? opt->hooks : NULL;
+    pg->n_writers = opt != NULL && opt->writers > 0 ? opt->writers : TL_PG_WRITERS_DEFAULT;
     pg->size = size;
     pg->url = strdup(url);
     pg->slots = calloc((size_t)size, sizeof(*pg->slots));
-    if (pg->url == NULL || pg->slots == NULL) {
+    pg->writers = calloc((size_t)pg->n_writers, sizeof(*pg->writers));
+    if (pg->url == NULL || pg->slots == NULL || pg->writers == NULL) {
         err = TL_ERR_NOMEM;
         goto fail;
     }
@@ -529,6 +763,14 @@ enum tl_err tl_pg_open(const char *url, const struct tl_pg_options *opt, struct 
         goto fail;
     }
     pg->keeper_started = true;
+    for (int i = 0; i < pg->n_writers; i++) {
+        if (pthread_create(&pg->writers[i], NULL, writer_main, pg) != 0) {
+            set_why(why, why_len, "cannot start a PostgreSQL writer thread", NULL);
+            err = TL_ERR_IO;
+            goto fail;
+        }
+        pg->writers_started++;
+    }
     *out = pg;
     return TL_OK;
 fail:
@@ -540,6 +782,13 @@ void tl_pg_close(struct tl_pg *pg)
 {
     if (pg == NULL)
         return;
+    /* The writers first: they finish every queued job. */
+    pthread_mutex_lock(&pg->wmu);
+    pg->wstop = true;
+    pthread_cond_broadcast(&pg->wcv);
+    pthread_mutex_unlock(&pg->wmu);
+    for (int i = 0; i < pg->writers_started; i++)
+        pthread_join(pg->writers[i], NULL);
     pthread_mutex_lock(&pg->mu);
     pg->closing = true;
     pthread_cond_broadcast(&pg->keeper_cv);
@@ -551,7 +800,10 @@ void tl_pg_close(struct tl_pg *pg)
         for (int i = 0; i < pg->size; i++)
             PQfinish(pg->slots[i].c);
     free(pg->slots);
+    free(pg->writers);
     free(pg->url);
+    pthread_cond_destroy(&pg->wcv);
+    pthread_mutex_destroy(&pg->wmu);
     pthread_cond_destroy(&pg->keeper_cv);
     pthread_cond_destroy(&pg->cv);
     pthread_mutex_destroy(&pg->mu);

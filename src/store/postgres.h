@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 
@@ -39,10 +40,36 @@ enum tl_pg_health {
     TL_PG_DOWN = 1, /* unreachable; reconnecting */
 };
 
-struct tl_pg_options {
-    int pool_size;   /* connections; 0: TL_PG_POOL_DEFAULT */
-    bool no_migrate; /* skip the migrations (tests of the migrator) */
+/* One write job's transaction, as the group-commit writer runs it. */
+struct tl_pg_tx;
+
+/*
+ * What a backend defers to the end of a batch (the rollups: jobs of one
+ * commit mostly add to the same rows, so each row is upserted once):
+ * begin when a batch's transaction starts, job_end after each job (keep:
+ * it succeeded, so what it deferred joins the batch's; else it goes),
+ * flush just before COMMIT (an error fails the whole batch), abort when
+ * the batch is rolled back. Called on the writer's thread; ctx is the
+ * writer's own (hooks_ctx_new once per writer, freed by hooks_ctx_free).
+ */
+struct tl_pg_hooks {
+    void *(*ctx_new)(void);
+    void (*ctx_free)(void *ctx);
+    void (*begin)(void *ctx);
+    void (*job_end)(void *ctx, bool keep);
+    enum tl_err (*flush)(void *ctx, PGconn *c);
+    void (*abort)(void *ctx);
 };
+
+struct tl_pg_options {
+    int pool_size;                   /* connections; 0: TL_PG_POOL_DEFAULT */
+    int writers;                     /* group-commit writer threads; 0: TL_PG_WRITERS_DEFAULT */
+    bool no_migrate;                 /* skip the migrations (tests of the migrator) */
+    const struct tl_pg_hooks *hooks; /* may be NULL */
+};
+
+/* Writers unless told otherwise (docs/architecture.md, "PostgreSQL"). */
+#define TL_PG_WRITERS_DEFAULT 1
 
 /*
  * Checks that url is a PostgreSQL URL libpq accepts
@@ -103,6 +130,36 @@ void tl_pg_release(struct tl_pg *pg, PGconn *c);
  */
 typedef enum tl_err (*tl_pg_tx_fn)(PGconn *c, void *ctx);
 enum tl_err tl_pg_tx(struct tl_pg *pg, tl_pg_tx_fn fn, void *ctx);
+
+/*
+ * Group commit. tl_pg_write queues fn and waits until it has committed:
+ * a writer thread takes every queued job (up to TL_PG_BATCH_MAX) into one
+ * transaction on a pooled connection, runs each in its own SAVEPOINT (a
+ * failing job is rolled back alone and returns its own error), commits
+ * once, then answers every waiter: many writes share one commit flush.
+ * With one writer (the default) writes are serialised: a job sees every
+ * write committed before it started. fn must not call tl_pg_write. Returns
+ * fn's error, TL_ERR_UNAVAILABLE when the database could not be reached
+ * or the connection was lost (the outcome unknown if during COMMIT),
+ * TL_ERR_IO when the commit failed, TL_ERR_BUSY when the pool closes.
+ */
+#define TL_PG_BATCH_MAX 512
+typedef enum tl_err (*tl_pg_job_fn)(struct tl_pg_tx *tx, void *ctx);
+enum tl_err tl_pg_write(struct tl_pg *pg, tl_pg_job_fn fn, void *ctx);
+/* tl_pg_write without waiting: on TL_OK, done(arg, err) is called once,
+ * on a writer thread, after the commit (ctx and arg live until then); on
+ * an error nothing was queued and done is never called. */
+enum tl_err tl_pg_write_async(struct tl_pg *pg, tl_pg_job_fn fn, void *ctx,
+                              void (*done)(void *arg, enum tl_err err), void *arg);
+/* Inside a job: its connection (in the batch's transaction, in the job's
+ * savepoint) and its writer's hooks ctx (NULL without hooks). */
+PGconn *tl_pg_tx_conn(struct tl_pg_tx *tx);
+void *tl_pg_tx_hooks_ctx(struct tl_pg_tx *tx);
+/* Jobs run and transactions committed since open: jobs / commits is the
+ * group-commit factor. Either pointer may be NULL. */
+void tl_pg_stats(struct tl_pg *pg, uint64_t *jobs, uint64_t *commits);
+/* Jobs queued and not yet taken by a writer (a test hook). */
+size_t tl_pg_queued(struct tl_pg *pg);
 
 /*
  * Maps a failed result (or NULL) on c to our error enum: unique violations

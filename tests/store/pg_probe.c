@@ -7,12 +7,136 @@
  *                         {"applied":N}; exits 1 with the reason on failure
  *   pg_probe serve URL    opens a pool of two, then answers each line of
  *                         stdin: "ping" -> ok|unavailable|..., "health" ->
- *                         up|down; closes at end of input
+ *                         up|down, "write" -> the error of one
+ *                         tl_pg_write; closes at end of input
+ *   pg_probe write URL N  N + 1 threads write through tl_pg_write: thread i
+ *                         inserts row i into probe_w and thread N row 1
+ *                         again (a conflict). Thread 0's job holds the
+ *                         writer until the N others are queued, so they
+ *                         share the second commit. Then one async write
+ *                         (row N). Prints {"ok":..,"conflict":..,"jobs":..,
+ *                         "commits":..}
  */
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/postgres.h"
+
+static atomic_bool g_gate_open; /* row 0's job is running */
+
+struct row {
+    struct tl_pg *pg;
+    int id;
+    int gate; /* row 0: how many jobs to wait for */
+    enum tl_err err;
+};
+
+static enum tl_err insert_row(struct tl_pg_tx *tx, void *ctx)
+{
+    struct row *r = ctx;
+    char id[16];
+    const char *params[1] = {id};
+    PGconn *c = tl_pg_tx_conn(tx);
+    PGresult *res;
+    enum tl_err err = TL_OK;
+
+    if (r->id == 0 && r->gate > 0) { /* the gate: wait for the others to queue */
+        atomic_store(&g_gate_open, true);
+        while (tl_pg_queued(r->pg) < (size_t)r->gate)
+            sched_yield();
+    }
+    snprintf(id, sizeof(id), "%d", r->id);
+    res = PQexecParams(c, "INSERT INTO probe_w (id) VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        err = tl_pg_result_err(c, res);
+    PQclear(res);
+    return err;
+}
+
+static void *writer_thread(void *arg)
+{
+    struct row *r = arg;
+
+    r->err = tl_pg_write(r->pg, insert_row, r);
+    return NULL;
+}
+
+static sem_t g_async_done;
+static enum tl_err g_async_err;
+
+static void async_done(void *arg, enum tl_err err)
+{
+    (void)arg;
+    g_async_err = err;
+    sem_post(&g_async_done);
+}
+
+static int cmd_write(const char *url, int n)
+{
+    struct tl_pg_options opt = {.pool_size = 2};
+    struct tl_pg *pg = NULL;
+    struct row *rows = calloc((size_t)n + 2, sizeof(*rows));
+    pthread_t *th = calloc((size_t)n + 1, sizeof(*th));
+    char why[512];
+    uint64_t jobs, commits;
+    int ok = 0, conflict = 0, i;
+    PGconn *c;
+
+    if (rows == NULL || th == NULL || tl_pg_open(url, &opt, &pg, why, sizeof(why)) != TL_OK) {
+        fprintf(stderr, "pg_probe: %s\n", rows == NULL || th == NULL ? "out of memory" : why);
+        return 1;
+    }
+    if (tl_pg_acquire(pg, &c) != TL_OK ||
+        tl_pg_exec(c, "CREATE TABLE IF NOT EXISTS probe_w (id INTEGER PRIMARY KEY)") != TL_OK) {
+        fprintf(stderr, "pg_probe: cannot create probe_w\n");
+        return 1;
+    }
+    tl_pg_release(pg, c);
+    for (i = 0; i <= n; i++) {
+        rows[i].pg = pg;
+        rows[i].id = i < n ? i : 1; /* the last: row 1 again */
+        rows[i].gate = n;
+        pthread_create(&th[i], NULL, writer_thread, &rows[i]);
+        while (i == 0 && !atomic_load(&g_gate_open))
+            sched_yield();
+    }
+    for (i = 0; i <= n; i++) {
+        pthread_join(th[i], NULL);
+        if (rows[i].err == TL_OK)
+            ok++;
+        else if (rows[i].err == TL_ERR_CONFLICT)
+            conflict++;
+        else
+            fprintf(stderr, "pg_probe: write %d: %s\n", i, tl_err_str(rows[i].err));
+    }
+    sem_init(&g_async_done, 0, 0);
+    rows[n + 1].pg = pg;
+    rows[n + 1].id = n;
+    if (tl_pg_write_async(pg, insert_row, &rows[n + 1], async_done, NULL) == TL_OK) {
+        sem_wait(&g_async_done);
+        if (g_async_err == TL_OK)
+            ok++;
+    }
+    tl_pg_stats(pg, &jobs, &commits);
+    printf("{\"ok\":%d,\"conflict\":%d,\"jobs\":%llu,\"commits\":%llu}\n", ok, conflict,
+           (unsigned long long)jobs, (unsigned long long)commits);
+    tl_pg_close(pg);
+    free(rows);
+    free(th);
+    return 0;
+}
+
+static enum tl_err noop_job(struct tl_pg_tx *tx, void *ctx)
+{
+    (void)ctx;
+    return tl_pg_exec(tl_pg_tx_conn(tx), "SELECT 1");
+}
 
 static int cmd_serve(const char *url)
 {
@@ -30,6 +154,9 @@ static int cmd_serve(const char *url)
     while (fgets(line, sizeof(line), stdin) != NULL) {
         if (strncmp(line, "ping", 4) == 0) {
             err = tl_pg_ping(pg);
+            printf("%s\n", err == TL_OK ? "ok" : tl_err_str(err));
+        } else if (strncmp(line, "write", 5) == 0) {
+            err = tl_pg_write(pg, noop_job, NULL);
             printf("%s\n", err == TL_OK ? "ok" : tl_err_str(err));
         } else if (strncmp(line, "health", 6) == 0) {
             printf("%s\n", tl_pg_health(pg) == TL_PG_UP ? "up" : "down");
@@ -49,8 +176,10 @@ int main(int argc, char **argv)
     char why[512];
     enum tl_err err;
 
+    if (argc == 4 && strcmp(argv[1], "write") == 0)
+        return cmd_write(argv[2], atoi(argv[3]));
     if (argc != 3) {
-        fprintf(stderr, "usage: pg_probe url|migrate|serve URL\n");
+        fprintf(stderr, "usage: pg_probe url|migrate|serve URL, pg_probe write URL N\n");
         return 2;
     }
     if (strcmp(argv[1], "url") == 0) {

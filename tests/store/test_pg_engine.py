@@ -8,9 +8,12 @@ build/pg_probe against a throwaway PostgreSQL (tests/lib/pg.py):
   apply each migration exactly once between them (the advisory lock), and
   a later start applies none; the schema has the tables and columns of
   the SQLite migrations;
-- outages: when PostgreSQL stops, ping answers unavailable and the health
-  is down; when it is back the engine reconnects on its own; each change is
-  logged once.
+- group commit: writes queued while the writer is busy share one commit,
+  each in its own savepoint (a conflicting write fails alone), and an
+  asynchronous write is told after its commit;
+- outages: when PostgreSQL stops, ping and writes answer unavailable and
+  the health is down; when it is back the engine reconnects on its own;
+  each change is logged once.
 """
 
 import glob
@@ -91,6 +94,20 @@ def test_migrations_once_when_nodes_start_together(t):
         assert not diff, diff
 
 
+def test_group_commit(t):
+    with pg.Postgres() as db:
+        p = subprocess.run([probe(t), "write", db.url, "16"], capture_output=True, text=True,
+                           timeout=WAIT)
+        assert p.returncode == 0, p.stderr
+        got = json.loads(p.stdout)
+        # 16 rows, the duplicate of row 1 refused alone, then the async row.
+        assert got["ok"] == 17 and got["conflict"] == 1, got
+        # The gate job alone, the 16 queued behind it together, the async one.
+        assert got["jobs"] == 18 and got["commits"] == 3, got
+        rows = db.psql("SELECT count(*), min(id), max(id) FROM probe_w").strip()
+        assert rows == "17|0|16", rows
+
+
 def readline(p, timeout=WAIT):
     ready, _, _ = select.select([p.stdout], [], [], timeout)
     assert ready, "pg_probe said nothing"
@@ -130,11 +147,13 @@ def test_outage_and_reconnect(t):
             wait_for(p, "ping", "unavailable")
             wait_for(p, "health", "down")
             assert ask(p, "ping") == "unavailable"
+            assert ask(p, "write") == "unavailable"
             time.sleep(1.0)  # a few reconnect attempts fail meanwhile
             db.resume()
             wait_for(p, "ping", "ok")
             assert ask(p, "health") == "up"
-            # Both connections of the pool work again.
+            # Both connections of the pool work again, and so do writes.
+            assert ask(p, "write") == "ok"
             assert ask(p, "ping") == "ok"
             assert ask(p, "ping") == "ok"
             p.stdin.close()
