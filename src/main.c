@@ -10,12 +10,12 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api/api.h"
 #include "api/demo.h"
@@ -31,7 +31,7 @@
 #define TL_VERSION "0.0.0"
 #endif
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE     2
 #define PUBLIC_URL_MAX 2048
 
 struct opts {
@@ -41,6 +41,9 @@ struct opts {
     const char *click_durability;
     unsigned threads;
     unsigned workers;
+    long per_ip_limit; /* -1: the default (256, or none behind --trust-proxy) */
+    unsigned head_timeout;
+    unsigned body_min_rate;
     bool trust_proxy;
     bool allow_private_postbacks;
     const char *web_dir;
@@ -71,6 +74,12 @@ static const char usage_text[] =
     "  --workers N                 API worker (and libmicrohttpd) threads, 0 = default\n"
     "                              [TRACKLINK_WORKERS]\n"
     "  --trust-proxy               client IP from X-Forwarded-For [TRACKLINK_TRUST_PROXY=1]\n"
+    "  --per-ip-limit N            connections per client address, 0 = none; default 256,\n"
+    "                              none with --trust-proxy [TRACKLINK_PER_IP_LIMIT]\n"
+    "  --head-timeout S            a request's line and headers must arrive within S seconds\n"
+    "                              of its first byte, default 20 [TRACKLINK_HEAD_TIMEOUT]\n"
+    "  --body-min-rate B           a body must average B bytes/s after that grace, default 500\n"
+    "                              [TRACKLINK_BODY_MIN_RATE]\n"
     "  --allow-private-postbacks   allow postbacks to private addresses\n"
     "                              [TRACKLINK_ALLOW_PRIVATE_POSTBACKS=1]\n"
     "  --web-dir DIR               serve the web UI from DIR, not the copy built in\n"
@@ -122,6 +131,46 @@ static bool parse_count(const char *s, unsigned *out)
         return false;
     *out = (unsigned)v;
     return true;
+}
+
+/* A decimal number in [min, max]. */
+static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+    size_t i;
+
+    if (s == NULL || s[0] == '\0' || strlen(s) > 9)
+        return false;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The limits' flags and variables: name, environment, range, target. */
+static int set_limit(struct opts *o, const char *name, const char *val)
+{
+    unsigned long v;
+
+    if (strcmp(name, "--per-ip-limit") == 0 || strcmp(name, "TRACKLINK_PER_IP_LIMIT") == 0) {
+        if (!parse_uint(val, 0, 1000000, &v))
+            return bad_usage("bad per-IP connection limit: %s", val);
+        o->per_ip_limit = (long)v;
+    } else if (strcmp(name, "--head-timeout") == 0 || strcmp(name, "TRACKLINK_HEAD_TIMEOUT") == 0) {
+        if (!parse_uint(val, 1, 3600, &v))
+            return bad_usage("bad head timeout (1-3600 s): %s", val);
+        o->head_timeout = (unsigned)v;
+    } else {
+        if (!parse_uint(val, 1, 100000000, &v))
+            return bad_usage("bad body minimum rate (bytes/s): %s", val);
+        o->body_min_rate = (unsigned)v;
+    }
+    return 0;
 }
 
 /*
@@ -192,6 +241,10 @@ static int parse_flags(int argc, char **argv, const char *const *allowed, struct
         } else if (strcmp(name, "--workers") == 0) {
             if (!parse_count(val, &o->workers))
                 return bad_usage("bad --workers: %s", val);
+        } else if (strcmp(name, "--per-ip-limit") == 0 || strcmp(name, "--head-timeout") == 0 ||
+                   strcmp(name, "--body-min-rate") == 0) {
+            if (set_limit(o, name, val) != 0)
+                return EXIT_USAGE;
         } else if (strcmp(name, "--name") == 0)
             o->name = val;
         else if (strcmp(name, "--email") == 0)
@@ -223,6 +276,16 @@ static int opts_init(struct opts *o)
     v = env_or("TRACKLINK_WORKERS", NULL);
     if (v != NULL && !parse_count(v, &o->workers))
         return bad_usage("bad TRACKLINK_WORKERS: %s", v);
+    o->per_ip_limit = -1;
+    v = env_or("TRACKLINK_PER_IP_LIMIT", NULL);
+    if (v != NULL && set_limit(o, "TRACKLINK_PER_IP_LIMIT", v) != 0)
+        return EXIT_USAGE;
+    v = env_or("TRACKLINK_HEAD_TIMEOUT", NULL);
+    if (v != NULL && set_limit(o, "TRACKLINK_HEAD_TIMEOUT", v) != 0)
+        return EXIT_USAGE;
+    v = env_or("TRACKLINK_BODY_MIN_RATE", NULL);
+    if (v != NULL && set_limit(o, "TRACKLINK_BODY_MIN_RATE", v) != 0)
+        return EXIT_USAGE;
     return 0;
 }
 
@@ -262,7 +325,6 @@ static int open_store(const char *db, struct tl_store **out)
     }
     return 0;
 }
-
 
 /* Every connection is a descriptor: take the hard limit (nginx's
  * worker_rlimit_nofile does the same when asked), not the soft default. */
@@ -324,8 +386,10 @@ static int rejections_config(struct tl_rejections_config *rc, struct tl_store *s
 static int cmd_serve(int argc, char **argv)
 {
     static const char *const allowed[] = {
-        "--listen", "--db", "--public-url", "--click-durability", "--threads", "--workers",
-        "--trust-proxy", "--allow-private-postbacks", "--web-dir", NULL,
+        "--listen",  "--db",           "--public-url",   "--click-durability",
+        "--threads", "--workers",      "--trust-proxy",  "--allow-private-postbacks",
+        "--web-dir", "--per-ip-limit", "--head-timeout", "--body-min-rate",
+        NULL,
     };
     struct tl_server_config cfg;
     struct tl_track_config tcfg;
@@ -402,8 +466,7 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     app.store = store;
     rjcfg.store = store;
-    fprintf(stderr, "tracklink: migrations applied: %d\n",
-            store->ops->migrations_applied(store));
+    fprintf(stderr, "tracklink: migrations applied: %d\n", store->ops->migrations_applied(store));
     fflush(stderr);
 
     memset(&tcfg, 0, sizeof(tcfg));
@@ -439,6 +502,15 @@ static int cmd_serve(int argc, char **argv)
     cfg.listen = o.listen;
     cfg.threads = o.threads;
     cfg.workers = o.workers;
+    /* Behind a proxy every client has the proxy's address: a per-address
+     * limit would cap everyone together, so there is none unless asked
+     * (the global limit and the proxy's own limits hold). */
+    if (o.per_ip_limit == 0 || (o.per_ip_limit < 0 && o.trust_proxy))
+        cfg.per_ip_limit = TL_LIMIT_OFF;
+    else if (o.per_ip_limit > 0)
+        cfg.per_ip_limit = (unsigned)o.per_ip_limit;
+    cfg.head_timeout_s = o.head_timeout;
+    cfg.body_min_rate = o.body_min_rate;
     cfg.routes = tl_api_routes;
     cfg.n_routes = tl_api_n_routes;
     cfg.app = &app;
@@ -517,10 +589,10 @@ static void print_problem(const struct tl_problem *p)
 
 static int cmd_admin(int argc, char **argv)
 {
-    static const char *const brand_flags[] = {"--name", "--user-email", "--user-password",
-                                              "--db", NULL};
-    static const char *const partner_flags[] = {"--name", "--email", "--user-email",
-                                                "--user-password", "--db", NULL};
+    static const char *const brand_flags[] = {"--name", "--user-email", "--user-password", "--db",
+                                              NULL};
+    static const char *const partner_flags[] = {"--name",          "--email", "--user-email",
+                                                "--user-password", "--db",    NULL};
     enum tl_account_kind kind;
     struct tl_store *store = NULL;
     struct tl_problem prob;
@@ -542,8 +614,8 @@ static int cmd_admin(int argc, char **argv)
         return bad_usage("unknown admin command: %s", argv[0]);
     rc = opts_init(&o);
     if (rc == 0)
-        rc = parse_flags(argc - 1, argv + 1,
-                         kind == TL_ACCOUNT_BRAND ? brand_flags : partner_flags, &o);
+        rc = parse_flags(argc - 1, argv + 1, kind == TL_ACCOUNT_BRAND ? brand_flags : partner_flags,
+                         &o);
     if (rc != 0)
         return rc;
 

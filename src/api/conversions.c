@@ -726,7 +726,8 @@ TL_HANDLER(tl_api_conversions_list)
     memset(&f, 0, sizeof(f));
     f.status = -1;
     if ((err = tl_in_query_id(req, "campaign_id", &f.campaign_id, prob)) != TL_OK ||
-        (err = tl_in_query_id(req, "partner_id", &f.partner_id, prob)) != TL_OK)
+        (err = tl_in_query_id(req, "partner_id", &f.partner_id, prob)) != TL_OK ||
+        (err = tl_in_order(req, &f.newest_first, prob)) != TL_OK)
         return err;
     status = tl_req_query(req, "status");
     if (status != NULL && status[0] != '\0') {

@@ -38,8 +38,9 @@ enum tl_err tl_in_body(const struct tl_req *req, json_t **out, struct tl_problem
         return TL_OK;
     }
     /* JSON_DECODE_ANY so that a scalar body is well-formed JSON of the
-     * wrong type (invalid_type) rather than malformed (invalid_json). */
-    root = json_loadb(req->body, req->body_len, JSON_DECODE_ANY, &jerr);
+     * wrong type (invalid_type) rather than malformed (invalid_json);
+     * a key given twice is malformed: which one counts would be a guess. */
+    root = json_loadb(req->body, req->body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
         return tl_problem_set(prob, TL_ERR_BADREQ, "invalid_json", NULL,
                               "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
@@ -68,8 +69,7 @@ static enum tl_err missing(const char *field, struct tl_problem *prob)
 
 static enum tl_err bad_type(const char *field, const char *want, struct tl_problem *prob)
 {
-    return tl_problem_set(prob, TL_ERR_BADREQ, "invalid_type", field, "%s must be %s", field,
-                          want);
+    return tl_problem_set(prob, TL_ERR_BADREQ, "invalid_type", field, "%s must be %s", field, want);
 }
 
 enum tl_err tl_in_str(json_t *obj, const char *key, const char *field, bool required, size_t max,
@@ -85,8 +85,8 @@ enum tl_err tl_in_str(json_t *obj, const char *key, const char *field, bool requ
         return bad_type(field, "a string", prob);
     len = json_string_length(v);
     if (required && len == 0)
-        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field,
-                              "%s must not be empty", field);
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field, "%s must not be empty",
+                              field);
     if (max > 0 && len > max)
         return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field,
                               "%s must be at most %zu bytes", field, max);
@@ -94,9 +94,9 @@ enum tl_err tl_in_str(json_t *obj, const char *key, const char *field, bool requ
     return TL_OK;
 }
 
-enum tl_err tl_in_int(json_t *obj, const char *key, const char *field, bool required,
-                      int64_t min, int64_t max, const char *invalid_code, int64_t *out,
-                      bool *present, struct tl_problem *prob)
+enum tl_err tl_in_int(json_t *obj, const char *key, const char *field, bool required, int64_t min,
+                      int64_t max, const char *invalid_code, int64_t *out, bool *present,
+                      struct tl_problem *prob)
 {
     json_t *v = get(obj, key);
     const char *code = invalid_code != NULL ? invalid_code : "invalid_value";
@@ -113,9 +113,8 @@ enum tl_err tl_in_int(json_t *obj, const char *key, const char *field, bool requ
         return bad_type(field, "an integer", prob);
     n = json_integer_value(v);
     if (n < min || n > max)
-        return tl_problem_set(prob, TL_ERR_INVALID, code, field,
-                              "%s must be between %lld and %lld", field, (long long)min,
-                              (long long)max);
+        return tl_problem_set(prob, TL_ERR_INVALID, code, field, "%s must be between %lld and %lld",
+                              field, (long long)min, (long long)max);
     *out = (int64_t)n;
     if (present != NULL)
         *present = true;
@@ -139,8 +138,8 @@ enum tl_err tl_in_bool(json_t *obj, const char *key, const char *field, bool req
     return TL_OK;
 }
 
-enum tl_err tl_in_obj(json_t *obj, const char *key, const char *field, bool required,
-                      json_t **out, struct tl_problem *prob)
+enum tl_err tl_in_obj(json_t *obj, const char *key, const char *field, bool required, json_t **out,
+                      struct tl_problem *prob)
 {
     json_t *v = get(obj, key);
 
@@ -180,7 +179,8 @@ enum tl_err tl_in_ids(struct tl_arena *a, json_t *obj, const char *key, const ch
     if (len > TL_IDS_MAX)
         return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field,
                               "%s holds more than %d ids", field, TL_IDS_MAX);
-    json_array_foreach(v, i, el) {
+    json_array_foreach(v, i, el)
+    {
         if (json_is_real(el))
             return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field,
                                   "%s must hold positive integer ids", field);
@@ -197,8 +197,7 @@ enum tl_err tl_in_ids(struct tl_arena *a, json_t *obj, const char *key, const ch
     ids = tl_arena_alloc(a, len * sizeof(*ids));
     if (ids == NULL)
         return tl_problem_set(prob, TL_ERR_NOMEM, NULL, NULL, "out of memory");
-    json_array_foreach(v, i, el)
-        ids[i] = (int64_t)json_integer_value(el);
+    json_array_foreach(v, i, el) ids[i] = (int64_t)json_integer_value(el);
     qsort(ids, len, sizeof(*ids), cmp_id);
     for (i = 1, k = 1; i < len; i++)
         if (ids[i] != ids[k - 1])
@@ -225,16 +224,14 @@ enum tl_err tl_in_strs(struct tl_arena *a, json_t *obj, const char *key, const c
     if (!json_is_array(v))
         return bad_type(field, "an array of strings", prob);
     len = json_array_size(v);
-    json_array_foreach(v, i, el)
-        if (!json_is_string(el))
-            return bad_type(field, "an array of strings", prob);
+    json_array_foreach(v, i, el) if (!json_is_string(el)) return bad_type(
+        field, "an array of strings", prob);
     if (max_items > 0 && len > max_items)
         return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field,
                               "%s holds more than %zu items", field, max_items);
-    json_array_foreach(v, i, el)
-        if (max > 0 && json_string_length(el) > max)
-            return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", field,
-                                  "each item of %s must be at most %zu bytes", field, max);
+    json_array_foreach(v, i, el) if (max > 0 && json_string_length(el) > max) return tl_problem_set(
+        prob, TL_ERR_INVALID, "invalid_value", field, "each item of %s must be at most %zu bytes",
+        field, max);
     if (present != NULL)
         *present = true;
     if (len == 0)
@@ -242,8 +239,7 @@ enum tl_err tl_in_strs(struct tl_arena *a, json_t *obj, const char *key, const c
     strs = tl_arena_alloc(a, len * sizeof(*strs));
     if (strs == NULL)
         return tl_problem_set(prob, TL_ERR_NOMEM, NULL, NULL, "out of memory");
-    json_array_foreach(v, i, el)
-        strs[i] = json_string_value(el);
+    json_array_foreach(v, i, el) strs[i] = json_string_value(el);
     *out = strs;
     *n = len;
     return TL_OK;
@@ -279,16 +275,14 @@ enum tl_err tl_in_types(json_t *obj, const struct tl_in_field *spec, size_t n,
         case TL_IN_STRS:
             if (!json_is_array(v))
                 return bad_type(spec[i].field, "an array of strings", prob);
-            json_array_foreach(v, j, el)
-                if (!json_is_string(el))
-                    return bad_type(spec[i].field, "an array of strings", prob);
+            json_array_foreach(v, j, el) if (!json_is_string(el)) return bad_type(
+                spec[i].field, "an array of strings", prob);
             break;
         case TL_IN_IDS:
             if (!json_is_array(v))
                 return bad_type(spec[i].field, "an array of ids", prob);
-            json_array_foreach(v, j, el)
-                if (!json_is_number(el))
-                    return bad_type(spec[i].field, "an array of ids", prob);
+            json_array_foreach(v, j, el) if (!json_is_number(el)) return bad_type(
+                spec[i].field, "an array of ids", prob);
             break;
         }
     }
@@ -374,6 +368,20 @@ enum tl_err tl_in_page(const struct tl_req *req, struct tl_page *out, struct tl_
     if (cursor != NULL && cursor[0] != '\0' && !cursor_decode(cursor, &out->after))
         return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "cursor",
                               "cursor is not one this server gave out");
+    return TL_OK;
+}
+
+enum tl_err tl_in_order(const struct tl_req *req, bool *newest_first, struct tl_problem *prob)
+{
+    const char *order = tl_req_query(req, "order");
+
+    *newest_first = false;
+    if (order == NULL || order[0] == '\0' || strcmp(order, "asc") == 0)
+        return TL_OK;
+    if (strcmp(order, "desc") != 0)
+        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order",
+                              "order must be asc or desc");
+    *newest_first = true;
     return TL_OK;
 }
 

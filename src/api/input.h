@@ -1,7 +1,7 @@
 /*
  * input.h: reading request bodies and query strings, with the API's error
  * rules (API.md "Errors" and "Decided edge cases"):
- * - malformed JSON → 400 invalid_json; a body that is not an object, or a
+ * - malformed JSON (a key given twice included) → 400 invalid_json; a body that is not an object, or a
  *   field of the wrong JSON type → 400 invalid_type (with field);
  * - a required field missing → 422 missing_field (with field);
  * - a value out of range, too long, or not one of the allowed values →
@@ -94,6 +94,12 @@ enum tl_err tl_in_partner_id(const struct tl_req *req, int64_t *out, struct tl_p
  * produced by tl_out_list; anything else → 422 invalid_value "cursor").
  */
 enum tl_err tl_in_page(const struct tl_req *req, struct tl_page *out, struct tl_problem *prob);
+
+/*
+ * Reads ?order= of a list: "desc" sets *newest_first, "asc", empty or
+ * absent clears it, anything else is 422 invalid_value "order".
+ */
+enum tl_err tl_in_order(const struct tl_req *req, bool *newest_first, struct tl_problem *prob);
 
 /*
  * Reads an optional positive id from the query string (?program_id=).

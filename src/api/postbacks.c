@@ -146,7 +146,7 @@ TL_HANDLER(tl_api_me_postbacks_list)
     const char *s;
     int status = -1, i;
     size_t n, k;
-    bool more;
+    bool more, newest_first;
     json_t *data, *o;
     enum tl_err err;
 
@@ -162,8 +162,11 @@ TL_HANDLER(tl_api_me_postbacks_list)
             return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "status",
                                   "status must be pending, delivered or failed");
     }
-    err = TL_STORE(app->store, postback_deliveries, &req->actor, status, &page, req->arena, &items,
-                   &n, &more);
+    err = tl_in_order(req, &newest_first, prob);
+    if (err != TL_OK)
+        return err;
+    err = TL_STORE(app->store, postback_deliveries, &req->actor, status, newest_first, &page,
+                   req->arena, &items, &n, &more);
     if (err != TL_OK)
         return err;
     data = json_array();

@@ -54,7 +54,6 @@ TL_HANDLER(tl_api_conversions_rejected)
     struct tl_rejection_filter f;
     struct tl_rejection *items;
     struct tl_page page;
-    const char *order;
     size_t n, i;
     bool more;
     json_t *data, *o;
@@ -67,12 +66,9 @@ TL_HANDLER(tl_api_conversions_rejected)
     err = tl_in_query_id(req, "program_id", &f.program_id, prob);
     if (err != TL_OK)
         return err;
-    order = tl_req_query(req, "order");
-    if (order != NULL && strcmp(order, "desc") == 0)
-        f.newest_first = true;
-    else if (order != NULL && order[0] != '\0' && strcmp(order, "asc") != 0)
-        return tl_problem_set(prob, TL_ERR_INVALID, "invalid_value", "order",
-                              "order must be asc or desc");
+    err = tl_in_order(req, &f.newest_first, prob);
+    if (err != TL_OK)
+        return err;
     f.code = tl_req_query(req, "code");
     if (f.code != NULL && f.code[0] == '\0')
         f.code = NULL;

@@ -38,7 +38,7 @@ const struct tl_route tl_api_routes[] = {
     {TL_GET, "/api/v1/programs/{id}", BRAND, tl_api_programs_get, "programs.get", 0},
     {TL_PATCH, "/api/v1/programs/{id}", BRAND, tl_api_programs_patch, "programs.patch", 0},
     {TL_POST, "/api/v1/programs/{id}/postback-key", BRAND, tl_api_programs_rotate_key,
-     "programs.rotate_key", 0},
+     "programs.rotate_key", TL_ROUTE_NOBODY},
     {TL_POST, "/api/v1/programs/{id}/landing-pages", BRAND, tl_api_landing_pages_create,
      "landing_pages.create", 0},
     {TL_GET, "/api/v1/programs/{id}/landing-pages", BRAND, tl_api_landing_pages_list,

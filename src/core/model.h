@@ -335,7 +335,8 @@ struct tl_conversion_event {
 struct tl_conversion_filter {
     int64_t campaign_id;
     int64_t partner_id;
-    int status; /* enum tl_conversion_status, or -1 */
+    int status;        /* enum tl_conversion_status, or -1 */
+    bool newest_first; /* descending id: the page's cursor walks back */
 };
 
 /* Postback events, as bits of a partner's subscription. */

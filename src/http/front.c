@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "http/frontread.h"
 #include "http/internal.h"
 #include "http/metrics.h"
 #include "http/problem.h"
@@ -52,8 +53,7 @@
 
 #define READ_MAX        (16 * 1024) /* a request must fit, or it goes to MHD */
 #define OUT_FLUSH       (64 * 1024) /* stop taking pipelined requests past it */
-#define HEADERS_MAX     64
-#define QPARAMS_MAX     256
+#define HEADERS_MAX     TL_FRONTREAD_HEADERS_MAX
 #define EVENTS_MAX      64
 #define ACCEPT_BATCH    32
 #define IP_SLOTS        4096
@@ -62,6 +62,9 @@
 #define POST_BODY_MAX   (8 * 1024) /* larger bodies go to MHD */
 #define ASYNC_ARENA_CAP (1024 * 1024)
 #define ARENA_SPARES    64
+/* Stop reading libmicrohttpd's answer while this much waits for the client. */
+#define RELAY_PEND_MAX (256 * 1024)
+#define RETRY_AFTER_S  "5"
 
 /* epoll tags that are not connections */
 static char tag_listen, tag_wake;
@@ -98,6 +101,25 @@ struct fconn {
     bool closing;   /* close once pend is sent */
     bool handoff;   /* hand to MHD once pend is sent */
     bool peer_done; /* the peer shut its side: close once all it sent is answered */
+    bool gone;      /* closed: freed at the end of the loop round */
+    struct fconn *gnext;
+    time_t head_at; /* monotonic s of the current request's first byte; 0: none */
+    time_t body_at; /* when its head was complete (read mode); 0: not yet */
+    time_t out_at;  /* when pend last went out, or began to wait */
+    /* Read mode: every request is read whole by rd and relayed to
+     * libmicrohttpd over pair, one at a time; resp finds where its answer
+     * ends. */
+    struct tl_frontread *rd;
+    int pair;         /* our end of the socketpair; -1: none */
+    bool relaying;    /* a request went; its answer is on its way */
+    bool relay_got;   /* some of the answer came */
+    bool relay_head;  /* it was a HEAD */
+    bool relay_close; /* close once the answer is relayed */
+    bool continued;   /* 100 Continue was sent for this request */
+    bool resp_done;
+    char *tomhd; /* the canonical request, not all written yet */
+    size_t tomhd_off, tomhd_len;
+    llhttp_t resp;
 };
 
 struct fthread {
@@ -120,7 +142,8 @@ struct fthread {
     time_t date_at;
     time_t swept_at;
     bool stop_seen;
-    time_t accept_paused; /* out of descriptors: the listener rests until then */
+    time_t accept_paused;    /* out of descriptors: the listener rests until then */
+    struct fconn *graveyard; /* closed this round, freed after it */
 };
 
 struct tl_front {
@@ -132,6 +155,8 @@ struct tl_front {
     _Atomic unsigned n_conns;
     _Atomic unsigned ip_count[IP_SLOTS];
     unsigned char ip_key[crypto_shorthash_KEYBYTES];
+    char *busy; /* the 503 answered over the connection limits */
+    size_t busy_len;
 };
 
 /* One request as llhttp saw it: spans into the peeked bytes. */
@@ -162,7 +187,7 @@ enum step { STEP_ANSWERED, STEP_INCOMPLETE, STEP_HANDOFF, STEP_FAIL };
 static const struct tl_req_ops front_req_ops;
 
 /* Process-wide, for /metrics. */
-static _Atomic uint64_t g_answers, g_handoffs, g_open;
+static _Atomic uint64_t g_answers, g_handoffs, g_open, g_relayed, g_refused, g_slow, g_busy;
 static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
 
 static void register_metrics(void)
@@ -171,10 +196,24 @@ static void register_metrics(void)
                         "Requests answered by the redirect front (not libmicrohttpd).",
                         TL_METRIC_COUNTER, &g_answers);
     tl_metrics_register("tracklink_front_handoffs_total",
-                        "Connections the redirect front handed to libmicrohttpd.",
+                        "Connections the redirect front relays to libmicrohttpd (a socketpair "
+                        "each, for its requests read whole).",
                         TL_METRIC_COUNTER, &g_handoffs);
     tl_metrics_register("tracklink_front_connections", "Connections held by the redirect front.",
                         TL_METRIC_GAUGE, &g_open);
+    tl_metrics_register("tracklink_front_relayed_total",
+                        "Requests read whole by the front and relayed to libmicrohttpd.",
+                        TL_METRIC_COUNTER, &g_relayed);
+    tl_metrics_register("tracklink_front_refused_total",
+                        "Requests the front refused while reading them (400, 413, 414, 431).",
+                        TL_METRIC_COUNTER, &g_refused);
+    tl_metrics_register("tracklink_front_slow_closed_total",
+                        "Connections closed for missing the head deadline, the body's minimum "
+                        "rate, or not reading their answer.",
+                        TL_METRIC_COUNTER, &g_slow);
+    tl_metrics_register("tracklink_front_busy_total",
+                        "Connections answered 503 over the connection limits.", TL_METRIC_COUNTER,
+                        &g_busy);
 }
 
 /* ---- llhttp callbacks: record spans; refuse what the front does not take ---- */
@@ -290,6 +329,9 @@ static int on_message_complete(llhttp_t *p)
 }
 
 static llhttp_settings_t parser_settings;
+static llhttp_settings_t resp_settings; /* libmicrohttpd's answers, relayed */
+static int resp_headers_complete(llhttp_t *p);
+static int resp_message_complete(llhttp_t *p);
 static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
 
 static void settings_init(void)
@@ -302,6 +344,9 @@ static void settings_init(void)
     parser_settings.on_headers_complete = on_headers_complete;
     parser_settings.on_body = on_body;
     parser_settings.on_message_complete = on_message_complete;
+    llhttp_settings_init(&resp_settings);
+    resp_settings.on_headers_complete = resp_headers_complete;
+    resp_settings.on_message_complete = resp_message_complete;
 }
 
 /* ---- output ---- */
@@ -486,38 +531,37 @@ static void conn_unlink(struct fconn *c)
     atomic_fetch_sub(&t->f->ip_count[c->ip_slot], 1);
 }
 
-/* Closes and frees c. A deferred c only loses its socket here: the struct
- * is the deferral token, freed when its resume comes (on_resumed). */
-static void conn_close(struct fconn *c)
+static void conn_free(struct fconn *c)
 {
-    if (c->fd >= 0)
-        close(c->fd); /* leaves the epoll set with it */
-    c->fd = -1;
-    if (c->deferred) {
-        c->dead = true;
-        return;
-    }
-    conn_unlink(c);
+    tl_frontread_free(c->rd);
+    free(c->tomhd);
     free(c->pend);
     free(c->held);
     free(c);
 }
 
-/* Hands c to libmicrohttpd, which reads the request we left unread. */
-static void conn_handoff(struct fconn *c)
+/* Closes c; it is freed at the end of the loop round, since an event of
+ * this round (its socket's or its pair's) may still name it. A deferred c
+ * only loses its sockets here: the struct is the deferral token, closed
+ * again when its resume comes (on_resumed). */
+static void conn_close(struct fconn *c)
 {
-    struct tl_front *f = c->t->f;
-    struct sockaddr_storage addr = c->addr;
-    socklen_t len = c->addr_len;
-    int fd = c->fd;
-
-    epoll_ctl(c->t->ep, EPOLL_CTL_DEL, fd, NULL);
+    if (c->gone)
+        return;
+    if (c->fd >= 0)
+        close(c->fd); /* leaves the epoll set with it */
+    c->fd = -1;
+    if (c->pair >= 0)
+        close(c->pair); /* libmicrohttpd sees the end and drops its side */
+    c->pair = -1;
+    if (c->deferred) {
+        c->dead = true;
+        return;
+    }
     conn_unlink(c);
-    free(c->pend);
-    free(c->held);
-    free(c);
-    atomic_fetch_add_explicit(&g_handoffs, 1, memory_order_relaxed);
-    f->cfg->handoff(f->cfg->handoff_cls, fd, (struct sockaddr *)&addr, len);
+    c->gone = true;
+    c->gnext = c->t->graveyard;
+    c->t->graveyard = c;
 }
 
 /* Sends what c has waiting. Returns false when the connection failed. */
@@ -533,6 +577,7 @@ static bool conn_flush(struct fconn *c)
             return errno == EAGAIN || errno == EWOULDBLOCK;
         }
         c->pend_off += (size_t)n;
+        c->out_at = mono_s();
     }
     c->pend_off = c->pend_len = 0;
     return true;
@@ -579,11 +624,16 @@ static bool send_out(struct fthread *t, struct fconn *c)
             off += (size_t)n;
         }
     }
-    if (ok && off < t->olen)
+    if (ok && off < t->olen) {
+        if (c->pend_len == 0)
+            c->out_at = mono_s();
         ok = pend_append(c, t->obuf + off, t->olen - off);
+    }
     t->olen = 0;
     return ok;
 }
+
+static bool read_begin(struct fthread *t, struct fconn *c);
 
 /* After output: close, hand off, or go on. Returns false when c is gone. */
 static bool conn_settle(struct fconn *c)
@@ -595,8 +645,8 @@ static bool conn_settle(struct fconn *c)
         return false;
     }
     if (c->handoff) {
-        conn_handoff(c);
-        return false;
+        c->handoff = false;
+        return read_begin(c->t, c);
     }
     return true;
 }
@@ -615,52 +665,6 @@ static bool safe_path(const char *s, size_t n)
         if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
               ch == '/' || ch == '-' || ch == '_' || ch == '.' || ch == '~'))
             return false;
-    }
-    return true;
-}
-
-/* The query string as libmicrohttpd gives it to handlers: split at '&'
- * and the first '=', '+' read as a space, then percent-decoded by MHD's
- * own MHD_http_unescape. Shapes where MHD's reading is not obvious (an
- * empty parameter or name) are left to MHD. */
-static bool parse_query(struct tl_arena *a, const char *q, size_t n, struct freq *fr)
-{
-    size_t cap = 1, i, start, len;
-    const char *eq;
-    char *k, *v, *p;
-
-    for (i = 0; i < n; i++)
-        cap += q[i] == '&';
-    if (cap > QPARAMS_MAX)
-        return false;
-    fr->params = tl_arena_alloc(a, cap * sizeof(*fr->params));
-    if (fr->params == NULL)
-        return false;
-    for (start = 0; start <= n; start = i + 1) {
-        for (i = start; i < n && q[i] != '&'; i++)
-            ;
-        len = i - start;
-        if (len == 0)
-            return false;
-        eq = memchr(q + start, '=', len);
-        if (eq == q + start)
-            return false;
-        k = tl_arena_strndup(a, q + start, eq != NULL ? (size_t)(eq - (q + start)) : len);
-        v = eq != NULL ? tl_arena_strndup(a, eq + 1, (size_t)(q + i - eq - 1)) : NULL;
-        if (k == NULL || (eq != NULL && v == NULL))
-            return false;
-        for (p = k; *p != '\0'; p++)
-            if (*p == '+')
-                *p = ' ';
-        for (p = v; p != NULL && *p != '\0'; p++)
-            if (*p == '+')
-                *p = ' ';
-        MHD_http_unescape(k);
-        if (v != NULL)
-            MHD_http_unescape(v);
-        fr->params[fr->n_params].key = k;
-        fr->params[fr->n_params].value = v;
-        fr->n_params++;
     }
     return true;
 }
@@ -761,6 +765,8 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
     if (perr != HPE_PAUSED || !ps.done || ps.url.at == NULL)
         return STEP_HANDOFF;
     *used = (size_t)(llhttp_get_error_pos(&parser) - buf);
+    if (*used - ps.body.len > TL_FRONTREAD_HEAD_MAX)
+        return STEP_HANDOFF; /* read mode answers 414 or 431 */
     method = llhttp_get_method(&parser);
     head = method == HTTP_HEAD;
     post = method == HTTP_POST;
@@ -805,7 +811,11 @@ static enum step serve_one(struct fthread *t, struct fconn *c, const char *buf, 
     if (route->handler == NULL ||
         (route->flags & (post ? TL_ROUTE_ASYNC : TL_ROUTE_INLINE | TL_ROUTE_ASYNC)) == 0)
         goto out;
-    if (qmark != NULL && !parse_query(a, qmark + 1, ps.url.len - path_len - 1, fr))
+    /* The query as libmicrohttpd splits it (tl_frontread_query); a shape
+     * whose reading is not obvious, or too many parameters, is read mode's. */
+    if (qmark != NULL &&
+        tl_frontread_query(a, qmark + 1, ps.url.len - path_len - 1, TL_FRONTREAD_PARAMS_MAX,
+                           &fr->params, &fr->n_params) != TL_OK)
         goto out;
     if (!front_auth(cfg, route, req))
         goto out;
@@ -864,6 +874,8 @@ out:
     return step;
 }
 
+static void read_input(struct fthread *t, struct fconn *c);
+
 /* Reads and answers what c has sent, until it needs more, is handed off,
  * closes, or waits. */
 static void on_input(struct fthread *t, struct fconn *c)
@@ -872,8 +884,12 @@ static void on_input(struct fthread *t, struct fconn *c)
     size_t off, used;
     enum step step;
 
+    if (c->rd != NULL) {
+        read_input(t, c);
+        return;
+    }
     for (;;) {
-        if (c->deferred || c->pend_len > 0 || c->closing || c->handoff)
+        if (c->gone || c->deferred || c->pend_len > 0 || c->closing || c->handoff)
             return;
         n = recv(c->fd, t->rbuf, READ_MAX, MSG_PEEK);
         if (n < 0 && errno == EINTR)
@@ -900,10 +916,15 @@ static void on_input(struct fthread *t, struct fconn *c)
             conn_close(c);
             return;
         }
+        /* The head deadline runs from a request's first byte. */
+        if (off > 0)
+            c->head_at = 0;
+        if (off < (size_t)n && c->head_at == 0)
+            c->head_at = mono_s();
         if (step == STEP_HANDOFF || (step == STEP_INCOMPLETE && off == 0 && n == READ_MAX))
             c->handoff = true; /* not ours, or too large for us */
-        else if (c->peer_done && off == (size_t)n)
-            c->closing = true; /* everything it sent is answered, and it sends no more */
+        else if (c->peer_done && (off == (size_t)n || (size_t)n < READ_MAX))
+            c->closing = true; /* all it sent is answered, or can never be whole */
         if (off > 0 && recv(c->fd, NULL, off, MSG_TRUNC) != (ssize_t)off) {
             t->olen = 0;
             conn_close(c);
@@ -920,6 +941,286 @@ static void on_input(struct fthread *t, struct fconn *c)
         if (off == 0 || (!(step == STEP_ANSWERED && off < (size_t)n) && (size_t)n < READ_MAX))
             return;
     }
+}
+
+/* ---- read mode: requests read whole here, relayed to libmicrohttpd ---- */
+
+static int resp_headers_complete(llhttp_t *p)
+{
+    struct fconn *c = p->data;
+
+    return c->relay_head ? 1 : 0; /* an answer to HEAD has no body */
+}
+
+static int resp_message_complete(llhttp_t *p)
+{
+    struct fconn *c = p->data;
+
+    c->resp_done = true;
+    return HPE_PAUSED;
+}
+
+/* An answer of the front's own (a refusal), then close. */
+static void read_refuse(struct fthread *t, struct fconn *c, const struct tl_problem *p,
+                        const char *hname, const char *hvalue)
+{
+    struct tl_resp_header h = {hname, hvalue};
+    size_t len = 0;
+    int status = 500;
+    char *body = tl_http_problem_render(p, &status, &len);
+
+    c->closing = true;
+    if (body == NULL || !render(t, status, &h, hname != NULL ? 1 : 0, TL_PROBLEM_CONTENT_TYPE, body,
+                                len, false, true)) {
+        free(body);
+        t->olen = 0;
+        conn_close(c);
+        return;
+    }
+    free(body);
+    tl_metrics_request(TL_METRICS_UNMATCHED, status);
+    if (!send_out(t, c))
+        conn_close(c);
+    else
+        conn_settle(c);
+}
+
+static void relay_unavailable(struct fthread *t, struct fconn *c)
+{
+    struct tl_problem p;
+
+    tl_problem_set(&p, TL_ERR_UNAVAILABLE, "unavailable", NULL, "%s",
+                   "the server could not take the request; retry later");
+    c->relaying = false;
+    read_refuse(t, c, &p, "Retry-After", RETRY_AFTER_S);
+}
+
+/* Writes what is left of the request to libmicrohttpd. */
+static bool relay_to_mhd(struct fconn *c)
+{
+    ssize_t n;
+
+    while (c->tomhd != NULL && c->tomhd_off < c->tomhd_len) {
+        n = send(c->pair, c->tomhd + c->tomhd_off, c->tomhd_len - c->tomhd_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK;
+        }
+        c->tomhd_off += (size_t)n;
+    }
+    free(c->tomhd);
+    c->tomhd = NULL;
+    c->tomhd_off = c->tomhd_len = 0;
+    return true;
+}
+
+/* A socketpair whose other end libmicrohttpd takes, as if it were the
+ * client's connection (with the client's address). */
+static bool pair_open(struct fthread *t, struct fconn *c)
+{
+    const struct tl_front_config *cfg = t->f->cfg;
+    struct epoll_event ev;
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
+        return false;
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = (void *)((uintptr_t)c | 1u); /* the low bit: the pair's event */
+    if (epoll_ctl(t->ep, EPOLL_CTL_ADD, sv[0], &ev) != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return false;
+    }
+    c->pair = sv[0];
+    atomic_fetch_add_explicit(&g_handoffs, 1, memory_order_relaxed);
+    /* It closes sv[1] itself when it cannot take it: we then see the end. */
+    cfg->handoff(cfg->handoff_cls, sv[1], (struct sockaddr *)&c->addr, c->addr_len);
+    return true;
+}
+
+static void relay_from_mhd(struct fthread *t, struct fconn *c);
+
+/* rd holds a complete request: send it on. */
+static void relay_start(struct fthread *t, struct fconn *c)
+{
+    if (!tl_frontread_serialize(c->rd, &c->tomhd, &c->tomhd_len)) {
+        conn_close(c);
+        return;
+    }
+    c->tomhd_off = 0;
+    c->relay_head = tl_frontread_is_head(c->rd);
+    c->relay_close = !tl_frontread_keep_alive(c->rd) || c->peer_done;
+    c->relaying = true;
+    c->relay_got = false;
+    c->resp_done = false;
+    c->head_at = c->body_at = 0;
+    c->continued = false;
+    c->last = mono_s();
+    tl_frontread_next(c->rd);
+    llhttp_init(&c->resp, HTTP_RESPONSE, &resp_settings);
+    c->resp.data = c;
+    atomic_fetch_add_explicit(&g_relayed, 1, memory_order_relaxed);
+    if (c->pair < 0 && !pair_open(t, c)) {
+        relay_unavailable(t, c);
+        return;
+    }
+    if (!relay_to_mhd(c)) {
+        relay_unavailable(t, c);
+        return;
+    }
+    relay_from_mhd(t, c); /* an answer may be there already, or the end */
+}
+
+/* libmicrohttpd's side ended, or said something we cannot follow. */
+static void relay_broken(struct fthread *t, struct fconn *c)
+{
+    close(c->pair);
+    c->pair = -1;
+    if (!c->relaying)
+        return; /* an idle pair that libmicrohttpd timed out: the next request opens one */
+    if (!c->relay_got) {
+        relay_unavailable(t, c);
+        return;
+    }
+    c->relaying = false;
+    c->closing = true; /* an answer cut short: the client sees the close */
+    conn_settle(c);
+}
+
+/* Relays what libmicrohttpd answered, until the answer ends, its socket is
+ * empty, or the client has enough waiting. */
+static void relay_from_mhd(struct fthread *t, struct fconn *c)
+{
+    llhttp_errno_t e;
+    size_t take;
+    ssize_t n;
+
+    while (!c->gone && c->pair >= 0 && c->pend_len <= RELAY_PEND_MAX) {
+        n = recv(c->pair, t->rbuf, READ_MAX, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0 || !c->relaying) {
+            relay_broken(t, c); /* the end, or bytes nobody asked for */
+            return;
+        }
+        e = llhttp_execute(&c->resp, t->rbuf, (size_t)n);
+        if (e != HPE_OK && !(e == HPE_PAUSED && c->resp_done)) {
+            relay_broken(t, c);
+            return;
+        }
+        take = c->resp_done ? (size_t)(llhttp_get_error_pos(&c->resp) - t->rbuf) : (size_t)n;
+        c->relay_got = true;
+        if (!out_reserve(t, take)) {
+            t->olen = 0;
+            conn_close(c);
+            return;
+        }
+        out_put(t, t->rbuf, take);
+        if (!send_out(t, c)) {
+            conn_close(c);
+            return;
+        }
+        if (c->resp_done) {
+            c->relaying = false;
+            c->last = mono_s();
+            if (c->relay_close || !llhttp_should_keep_alive(&c->resp) || take < (size_t)n ||
+                atomic_load(&t->f->stopping))
+                c->closing = true;
+            if (conn_settle(c))
+                on_input(t, c); /* the next request may be waiting */
+            return;
+        }
+    }
+}
+
+/* Reads the request in front of c, whole, then relays it. */
+static void read_input(struct fthread *t, struct fconn *c)
+{
+    enum tl_frontread_state st;
+    size_t used;
+    ssize_t n;
+
+    for (;;) {
+        if (c->gone || c->deferred || c->pend_len > 0 || c->closing || c->relaying)
+            return;
+        n = recv(c->fd, t->rbuf, READ_MAX, MSG_PEEK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            conn_close(c); /* the peer is gone */
+            return;
+        }
+        st = tl_frontread_feed(c->rd, t->rbuf, (size_t)n, &used);
+        if (used > 0 && recv(c->fd, NULL, used, MSG_TRUNC) != (ssize_t)used) {
+            conn_close(c);
+            return;
+        }
+        if (c->head_at == 0 && tl_frontread_started(c->rd))
+            c->head_at = mono_s();
+        switch (st) {
+        case TL_FRONTREAD_REFUSED:
+            atomic_fetch_add_explicit(&g_refused, 1, memory_order_relaxed);
+            read_refuse(t, c, tl_frontread_problem(c->rd), NULL, NULL);
+            return;
+        case TL_FRONTREAD_DONE: relay_start(t, c); return;
+        case TL_FRONTREAD_BODY:
+            if (c->body_at == 0)
+                c->body_at = mono_s();
+            if (tl_frontread_expects_continue(c->rd) && !c->continued &&
+                tl_frontread_body_len(c->rd) == 0) {
+                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+                c->continued = true;
+                if (!out_reserve(t, sizeof(cont) - 1)) {
+                    conn_close(c);
+                    return;
+                }
+                out_put(t, cont, sizeof(cont) - 1);
+                if (!send_out(t, c)) {
+                    conn_close(c);
+                    return;
+                }
+            }
+            break;
+        case TL_FRONTREAD_MORE: break;
+        }
+        if (used == (size_t)n && (size_t)n < READ_MAX && c->peer_done) {
+            conn_close(c); /* a request it can never finish */
+            return;
+        }
+        if (used == 0 || (used == (size_t)n && (size_t)n < READ_MAX))
+            return; /* the socket is empty: wait for more */
+    }
+}
+
+/* From here on, c's requests are read whole and relayed (see front.h). */
+static bool read_begin(struct fthread *t, struct fconn *c)
+{
+    c->rd = tl_frontread_new(TL_BODY_MAX);
+    if (c->rd == NULL) {
+        conn_close(c);
+        return false;
+    }
+    c->head_at = 0;
+    read_input(t, c);
+    return !c->gone;
+}
+
+static void on_pair_event(struct fthread *t, struct fconn *c, uint32_t events)
+{
+    if (c->gone || c->pair < 0)
+        return;
+    if ((events & EPOLLOUT) && c->tomhd != NULL && !relay_to_mhd(c)) {
+        relay_broken(t, c);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        relay_from_mhd(t, c);
 }
 
 /* ---- deferral ---- */
@@ -1064,6 +1365,29 @@ static void on_resumed(struct fthread *t)
 
 /* ---- accepting ---- */
 
+/* Over a connection limit: a 503 with Retry-After, not a bare reset. What
+ * the client sent is read first, so that the close sends a FIN, not an RST
+ * that could discard the answer before the client reads it. */
+static void refuse_busy(struct tl_front *f, int fd)
+{
+    char sink[4096];
+    ssize_t n;
+    int i;
+
+    atomic_fetch_add_explicit(&g_busy, 1, memory_order_relaxed);
+    for (i = 0; i < 16; i++) {
+        n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+        if (n <= 0 && !(n < 0 && errno == EINTR))
+            break;
+    }
+    if (f->busy != NULL) {
+        n = send(fd, f->busy, f->busy_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)n; /* a fresh socket's buffer holds it; if not, the close says enough */
+    }
+    shutdown(fd, SHUT_WR);
+    close(fd);
+}
+
 static void on_accept(struct fthread *t)
 {
     struct tl_front *f = t->f;
@@ -1091,16 +1415,17 @@ static void on_accept(struct fthread *t)
             }
             return; /* EAGAIN */
         }
-        slot = ip_slot(f, &addr);
+        slot = cfg->per_ip_limit != 0 ? ip_slot(f, &addr) : 0;
         if (atomic_fetch_add(&f->n_conns, 1) >= cfg->connection_limit) {
             atomic_fetch_sub(&f->n_conns, 1);
-            close(fd);
+            refuse_busy(f, fd);
             continue;
         }
-        if (atomic_fetch_add(&f->ip_count[slot], 1) >= cfg->per_ip_limit) {
+        if (atomic_fetch_add(&f->ip_count[slot], 1) >= cfg->per_ip_limit &&
+            cfg->per_ip_limit != 0) {
             atomic_fetch_sub(&f->ip_count[slot], 1);
             atomic_fetch_sub(&f->n_conns, 1);
-            close(fd);
+            refuse_busy(f, fd);
             continue;
         }
         c = calloc(1, sizeof(*c));
@@ -1113,6 +1438,7 @@ static void on_accept(struct fthread *t)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c->t = t;
         c->fd = fd;
+        c->pair = -1;
         c->addr = addr;
         c->addr_len = len;
         c->ip_slot = slot;
@@ -1146,9 +1472,34 @@ static void sweep(struct fthread *t, time_t now, bool stopping)
         next = c->next;
         if (c->deferred)
             continue;
-        if (stopping ? c->pend_len == 0 || now - c->last > 1
-                     : now - c->last > (time_t)cfg->timeout_s)
-            conn_close(c);
+        if (stopping) {
+            /* A relayed request in flight gets its answer, within reason. */
+            if (c->relaying ? now - c->last > (time_t)cfg->timeout_s
+                            : c->pend_len == 0 || now - c->last > 1)
+                conn_close(c);
+        } else if (c->relaying) {
+            continue; /* the server is working: no deadline for the client */
+        } else if (c->pend_len > 0) {
+            if (now - c->out_at > (time_t)cfg->timeout_s) {
+                atomic_fetch_add_explicit(&g_slow, 1, memory_order_relaxed);
+                conn_close(c); /* it does not read its answers */
+            }
+        } else if (c->body_at != 0) {
+            size_t got = c->rd != NULL ? tl_frontread_body_len(c->rd) : 0;
+
+            if (now - c->body_at >
+                (time_t)cfg->head_timeout_s + (time_t)(got / cfg->body_min_rate)) {
+                atomic_fetch_add_explicit(&g_slow, 1, memory_order_relaxed);
+                conn_close(c); /* its body comes slower than the minimum rate */
+            }
+        } else if (c->head_at != 0) {
+            if (now - c->head_at > (time_t)cfg->head_timeout_s) {
+                atomic_fetch_add_explicit(&g_slow, 1, memory_order_relaxed);
+                conn_close(c); /* its head missed the deadline */
+            }
+        } else if (now - c->last > (time_t)cfg->timeout_s) {
+            conn_close(c); /* idle */
+        }
     }
 }
 
@@ -1156,6 +1507,12 @@ static void on_event(struct fthread *t, struct epoll_event *ev)
 {
     struct fconn *c = ev->data.ptr;
 
+    if ((uintptr_t)c & 1u) {
+        on_pair_event(t, (struct fconn *)((uintptr_t)c & ~(uintptr_t)1), ev->events);
+        return;
+    }
+    if (c->gone)
+        return;
     if (ev->events & EPOLLRDHUP)
         c->peer_done = true;
     if (c->deferred)
@@ -1172,6 +1529,10 @@ static void on_event(struct fthread *t, struct epoll_event *ev)
         /* Requests that arrived while the answers waited have had their
          * edge already: look at them now. */
         drained = c->pend_len == 0;
+        if (c->relaying && c->pend_len <= RELAY_PEND_MAX) {
+            relay_from_mhd(t, c); /* it stopped reading while the client was full */
+            return;
+        }
     }
     if (drained || (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
         on_input(t, c); /* a hang-up shows as a failed peek */
@@ -1201,6 +1562,12 @@ static void *thread_main(void *arg)
          * of this round may still name it. */
         if (woken)
             on_resumed(t);
+        while (t->graveyard != NULL) {
+            struct fconn *g = t->graveyard;
+
+            t->graveyard = g->gnext;
+            conn_free(g);
+        }
         stopping = atomic_load(&t->f->stopping);
         now = mono_s();
         if (stopping && !t->stop_seen) {
@@ -1333,6 +1700,35 @@ static bool thread_init(struct tl_front *f, struct fthread *t, char *why, size_t
     return true;
 }
 
+/* The 503 of refuse_busy, built once. */
+static bool busy_answer(struct tl_front *f)
+{
+    struct tl_problem p;
+    size_t len = 0;
+    int status = 503;
+    char *body, *out;
+    int n;
+
+    tl_problem_set(&p, TL_ERR_UNAVAILABLE, "too_many_connections", NULL, "%s",
+                   "too many connections from this address; retry later");
+    body = tl_http_problem_render(&p, &status, &len);
+    if (body == NULL)
+        return false;
+    out = malloc(len + 256);
+    if (out == NULL) {
+        free(body);
+        return false;
+    }
+    n = snprintf(out, len + 256,
+                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: %s\r\nRetry-After: %s\r\n"
+                 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
+                 TL_PROBLEM_CONTENT_TYPE, RETRY_AFTER_S, len, body);
+    free(body);
+    f->busy = out;
+    f->busy_len = (size_t)n;
+    return true;
+}
+
 struct tl_front *tl_front_start(const struct tl_front_config *cfg, char *why, size_t why_len)
 {
     struct tl_front *f;
@@ -1347,6 +1743,11 @@ struct tl_front *tl_front_start(const struct tl_front_config *cfg, char *why, si
         return NULL;
     }
     f->cfg = cfg;
+    if (!busy_answer(f)) {
+        free(f);
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
     for (i = 0; i < cfg->n_routes; i++)
         if (cfg->routes[i].flags & TL_ROUTE_ASYNC)
             f->has_async = true;
@@ -1392,5 +1793,6 @@ void tl_front_free(struct tl_front *f)
         thread_release(&f->th[i]);
     }
     free(f->th);
+    free(f->busy);
     free(f);
 }

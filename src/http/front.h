@@ -3,19 +3,24 @@
  * libmicrohttpd (DESIGN.md: "llhttp under a small epoll loop ... would serve
  * GET /{code} alone, with the API staying on MHD").
  *
- * The front owns the listening socket and every new connection. It reads
+ * The front owns the listening socket and every connection. It reads
  * requests with MSG_PEEK and parses them with llhttp; a complete GET or
  * HEAD of an inline route (the redirect) is answered on the front's own
  * thread, and only then are its bytes taken off the socket. So is a POST
  * to a TL_ROUTE_ASYNC route (recording a conversion) whose body the peek
  * holds and whose key the API remembers: its handler suspends it while the
  * store works (tl_req_suspend), and it is answered on resume. Anything else
- * (another route, a body, HTTP/1.0, a header it does not take, a parse
- * error, a cache miss that needs a worker) leaves the front untouched in
- * the kernel's buffer: the connection, with the request still unread, is
- * handed to libmicrohttpd (MHD_add_connection) and stays there. So the
+ * (another route, a larger body, HTTP/1.0, a header it does not take, a
+ * parse error, a cache miss that needs a worker) puts the connection in
+ * read mode for good: each request is read whole by http/frontread.c
+ * (which refuses what it must, 400/413/414/431, in problem+json), under an
+ * absolute head deadline and a body minimum rate kept here, and only then
+ * written, in canonical form, into a socketpair whose other end
+ * libmicrohttpd took (MHD_add_connection, with the client's address); its
+ * answer is relayed back. So libmicrohttpd never meets a slow client, the
  * API and every error answer keep exactly one implementation (server.c),
  * and a browser's redirect connection never meets libmicrohttpd at all.
+ * Over the connection limits a new connection gets a 503 with Retry-After.
  *
  * Threads: one epoll loop per thread, all waiting on the listening socket
  * (EPOLLEXCLUSIVE). A deferred answer (--click-durability sync) is parked
@@ -41,8 +46,10 @@ struct tl_front_config {
     int listen_fd;    /* bound, listening, non-blocking; stays the caller's */
     unsigned threads; /* at least 1 */
     unsigned connection_limit;
-    unsigned per_ip_limit;
-    unsigned timeout_s; /* idle keep-alive connections are closed after it */
+    unsigned per_ip_limit;   /* 0: none (behind a proxy every client has its address) */
+    unsigned timeout_s;      /* idle keep-alive connections are closed after it */
+    unsigned head_timeout_s; /* a request's head must be whole this long after its first byte */
+    unsigned body_min_rate;  /* bytes/s a body must average, after head_timeout_s of grace */
     const struct tl_route *routes;
     size_t n_routes;
     void *app;
@@ -50,7 +57,8 @@ struct tl_front_config {
      * leaves every authenticated route to libmicrohttpd. */
     enum tl_err (*authenticate_cached)(void *app, const struct tl_req *req, struct tl_actor *out,
                                        struct tl_problem *prob);
-    /* Takes over fd (it closes it in any case) with its unread request. */
+    /* Takes over fd, libmicrohttpd's end of a socketpair (it closes it in
+     * any case); addr is the client's. */
     void (*handoff)(void *cls, int fd, const struct sockaddr *addr, socklen_t addr_len);
     void *handoff_cls;
 };

@@ -117,6 +117,11 @@ typedef enum tl_err (*tl_handler_fn)(struct tl_req *req, struct tl_resp *resp,
  * (tl_req_suspend) while the store works, or returns TL_ERR_AGAIN to have
  * it run by libmicrohttpd instead. Elsewhere it runs as TL_ROUTE_DIRECT. */
 #define TL_ROUTE_ASYNC 4u
+/* A POST, PUT or PATCH route that takes no request body (it only acts:
+ * rotating a key). GET, HEAD and DELETE routes never take one. The server
+ * refuses a body on such a route before its handler runs
+ * (tl_router_check_body), so no handler need look. */
+#define TL_ROUTE_NOBODY 8u
 
 struct tl_route {
     unsigned methods;   /* mask of enum tl_method */

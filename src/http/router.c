@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 struct span {
     const char *s;
     size_t len;
@@ -205,8 +207,8 @@ enum tl_method tl_router_method(const char *name)
         const char *name;
         enum tl_method m;
     } names[] = {
-        {"GET", TL_GET},     {"HEAD", TL_HEAD},     {"POST", TL_POST},
-        {"PUT", TL_PUT},     {"PATCH", TL_PATCH},   {"DELETE", TL_DELETE},
+        {"GET", TL_GET}, {"HEAD", TL_HEAD},   {"POST", TL_POST},
+        {"PUT", TL_PUT}, {"PATCH", TL_PATCH}, {"DELETE", TL_DELETE},
     };
     size_t i;
 
@@ -239,4 +241,32 @@ const char *tl_router_allow(unsigned mask, char *buf, size_t len)
         off += (size_t)w;
     }
     return buf;
+}
+
+enum tl_err tl_router_check_body(const struct tl_route *route, enum tl_method m, const char *body,
+                                 size_t body_len, struct tl_problem *prob)
+{
+    json_error_t jerr;
+    json_t *v;
+    size_t i = 0;
+    bool empty;
+
+    if ((m & (TL_POST | TL_PUT | TL_PATCH)) != 0 && (route->flags & TL_ROUTE_NOBODY) == 0)
+        return TL_OK;
+    while (body != NULL && i < body_len &&
+           (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        i++;
+    if (body == NULL || i == body_len)
+        return TL_OK;
+    v = json_loadb(body, body_len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL)
+        return tl_problem_set(prob, TL_ERR_BADREQ, "invalid_json", NULL,
+                              "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+                              jerr.text);
+    empty = json_is_object(v) && json_object_size(v) == 0;
+    json_decref(v);
+    if (empty)
+        return TL_OK;
+    return tl_problem_set(prob, TL_ERR_BADREQ, "body_not_allowed", NULL,
+                          "this endpoint takes no request body");
 }

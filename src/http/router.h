@@ -51,4 +51,14 @@ enum tl_method tl_router_method(const char *name);
  */
 const char *tl_router_allow(unsigned mask, char *buf, size_t len);
 
+/*
+ * The one rule for bodies on routes that take none (GET, HEAD, DELETE,
+ * and TL_ROUTE_NOBODY): an empty body, blanks, or an empty JSON object
+ * pass (an empty body counts as {}); malformed JSON is 400 invalid_json,
+ * as on every endpoint; any other JSON is 400 body_not_allowed. Routes
+ * that take a body pass. Returns TL_OK or TL_ERR_BADREQ with prob set.
+ */
+enum tl_err tl_router_check_body(const struct tl_route *route, enum tl_method m, const char *body,
+                                 size_t body_len, struct tl_problem *prob);
+
 #endif

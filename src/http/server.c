@@ -29,10 +29,10 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netdb.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -60,12 +60,17 @@
 #define DEFAULT_CONNECTIONS 4096
 #define DEFAULT_PER_IP      256
 #define DEFAULT_TIMEOUT_S   30
-/* Per-connection memory for MHD: the request line and headers (MHD answers
- * 431 past it) and the response headers. 16 KiB holds headers of about
- * 8 KiB, as nginx's default does; more costs on every request, because
- * MHD clears its connection pool per request (measured: 64 KiB made the
- * redirect 20% slower with keep-alive and 75% slower without). */
-#define CONN_MEMORY_LIMIT (16 * 1024)
+#define DEFAULT_HEAD_S      20
+#define DEFAULT_BODY_RATE   500
+/* Per-connection memory for MHD: the request line and headers, an entry
+ * per header and query parameter, and the response headers. The front
+ * hands it heads of up to 8 KiB with 64 headers and 128 parameters
+ * (http/frontread.h), which 16 KiB did not hold (MHD answered its own
+ * HTML 431 or closed); 32 KiB does. More costs on every request, because
+ * MHD clears its pool per request (measured when MHD served redirects:
+ * 64 KiB made them 20% slower with keep-alive); it serves only the API
+ * now. */
+#define CONN_MEMORY_LIMIT (32 * 1024)
 /* A chunked body past TL_BODY_MAX is read and dropped so that the client
  * gets its 413; past this much more, the connection is just closed. */
 #define DISCARD_MAX    (8 * (size_t)TL_BODY_MAX)
@@ -381,6 +386,12 @@ static void run_request(struct ctx *c)
             return;
         }
     }
+    err = tl_router_check_body(route, c->req.method, c->req.body, c->req.body_len, &prob);
+    if (err != TL_OK) {
+        prob.err = err;
+        set_problem(c, &prob, NULL, NULL, false);
+        return;
+    }
     if (route->handler == NULL) {
         set_error(c, TL_ERR_INTERNAL, NULL, "route has no handler", NULL, NULL, false);
         return;
@@ -629,7 +640,10 @@ static enum MHD_Result final_call(struct ctx *c)
 
         memset(&resp, 0, sizeof(resp));
         tl_problem_init(&prob);
-        err = c->srv->cfg->routes[c->route].handler(&c->req, &resp, &prob);
+        err = tl_router_check_body(&c->srv->cfg->routes[c->route], c->req.method, c->req.body,
+                                   c->req.body_len, &prob);
+        if (err == TL_OK)
+            err = c->srv->cfg->routes[c->route].handler(&c->req, &resp, &prob);
         if (err != TL_ERR_AGAIN) {
             set_result(c, err, &resp, &prob);
             if (!c->deferred)
@@ -711,9 +725,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 static void on_log(void *cls, const char *fmt, va_list ap)
 {
+    char line[512];
+
     (void)cls;
-    fputs("tracklink: mhd: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    /* Its connections are the front's socketpairs (http/front.h), where
+     * TCP options do not apply: that is no news. */
+    if (strstr(line, "TCP_NODELAY") != NULL || strstr(line, "TCP_CORK") != NULL ||
+        strstr(line, "push the data from buffers") != NULL)
+        return;
+    fprintf(stderr, "tracklink: mhd: %s", line);
 }
 
 /* ---- request helpers for handlers ---- */
@@ -1002,9 +1023,7 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
         NULL, /* first, or MHD logs by itself */
         MHD_OPTION_THREAD_POOL_SIZE, workers, MHD_OPTION_CONNECTION_LIMIT,
         cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->timeout_s != 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s != 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_STRICT_FOR_CLIENT,
         1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
     if (srv->daemon == NULL) {
@@ -1014,9 +1033,14 @@ struct tl_server *tl_server_start(const struct tl_server_config *cfg, char *why,
     srv->front_cfg = (struct tl_front_config){
         .listen_fd = srv->listen_fd,
         .threads = threads,
-        .connection_limit = cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
-        .per_ip_limit = cfg->per_ip_limit != 0 ? cfg->per_ip_limit : DEFAULT_PER_IP,
+        .connection_limit =
+            cfg->connection_limit != 0 ? cfg->connection_limit : DEFAULT_CONNECTIONS,
+        .per_ip_limit = cfg->per_ip_limit == TL_LIMIT_OFF ? 0
+                        : cfg->per_ip_limit != 0          ? cfg->per_ip_limit
+                                                          : DEFAULT_PER_IP,
         .timeout_s = cfg->timeout_s != 0 ? cfg->timeout_s : DEFAULT_TIMEOUT_S,
+        .head_timeout_s = cfg->head_timeout_s != 0 ? cfg->head_timeout_s : DEFAULT_HEAD_S,
+        .body_min_rate = cfg->body_min_rate != 0 ? cfg->body_min_rate : DEFAULT_BODY_RATE,
         .routes = cfg->routes,
         .n_routes = cfg->n_routes,
         .app = cfg->app,

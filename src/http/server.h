@@ -22,13 +22,17 @@
 
 struct tl_server;
 
+#define TL_LIMIT_OFF 0xffffffffu
+
 struct tl_server_config {
     const char *listen;        /* "127.0.0.1:8080"; "[::1]:8080" for IPv6 */
     unsigned threads;          /* redirect front threads; 0: one per core */
     unsigned workers;          /* API workers and libmicrohttpd's pool; 0: default (32) */
     unsigned connection_limit; /* 0: default (4096) */
-    unsigned per_ip_limit;     /* 0: default (256) */
+    unsigned per_ip_limit;     /* 0: default (256); TL_LIMIT_OFF: none */
     unsigned timeout_s;        /* idle connection timeout; 0: default (30) */
+    unsigned head_timeout_s;   /* a request head's deadline from its first byte; 0: default (20) */
+    unsigned body_min_rate;    /* bytes/s a body must average after that grace; 0: default (500) */
     const struct tl_route *routes;
     size_t n_routes;
     void *app; /* handed to handlers as req->app and to authenticate */

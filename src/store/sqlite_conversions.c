@@ -15,6 +15,7 @@
  * postbacks survive restarts; track/postbacks.c sends it.
  */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -541,11 +542,16 @@ enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, in
 }
 
 /* ?1 unused, ?2 kind, ?3 account, ?4 campaign or 0, ?5 partner or 0,
- * ?6 status or NULL, ?7 after, ?8 limit + 1 */
-static const char SQL_CONV_LIST[] =
-    "SELECT " CONV_COLS " FROM conversion v WHERE " VIS_CONV
-    " AND (?4 = 0 OR v.campaign_id = ?4) AND (?5 = 0 OR v.partner_id = ?5) AND "
-    "(?6 IS NULL OR v.status = ?6) AND v.id > ?7 ORDER BY v.id LIMIT ?8";
+ * ?6 status or NULL, ?7 after (newest first: below), ?8 limit + 1 */
+#define CONV_LIST_WHERE                                                                            \
+    "SELECT " CONV_COLS " FROM conversion v WHERE " VIS_CONV                                       \
+    " AND (?4 = 0 OR v.campaign_id = ?4) AND (?5 = 0 OR v.partner_id = ?5) AND "                   \
+    "(?6 IS NULL OR v.status = ?6)"
+/* [oldest first, newest first] */
+static const char *const SQL_CONV_LIST[2] = {
+    CONV_LIST_WHERE " AND v.id > ?7 ORDER BY v.id LIMIT ?8",
+    CONV_LIST_WHERE " AND v.id < ?7 ORDER BY v.id DESC LIMIT ?8",
+};
 
 enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,
                                const struct tl_conversion_filter *f, const struct tl_page *page,
@@ -556,6 +562,7 @@ enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,
     sqlite3_stmt *q;
     int64_t after;
     int limit;
+    bool desc;
     void *arr = NULL;
     enum tl_err err;
 
@@ -564,10 +571,13 @@ enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,
     if (!sq_actor_valid(who))
         return TL_ERR_NOTFOUND;
     sq_page_norm(page, &after, &limit);
+    desc = f != NULL && f->newest_first;
+    if (desc && after == 0)
+        after = INT64_MAX;
     err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
-    err = sq_prep(c, SQL_CONV_LIST, &q);
+    err = sq_prep(c, SQL_CONV_LIST[desc ? 1 : 0], &q);
     if (err != TL_OK)
         return err;
     sq_bind_who(q, 0, who);
@@ -861,18 +871,24 @@ static enum tl_err fill_attempt(struct conn *c, sqlite3_stmt *s, const struct tl
     return sq_col_str(s, 2, a, &at->error);
 }
 
-/* ?1 partner, ?2 status or NULL, ?3 after, ?4 limit + 1 */
-static const char SQL_DELIVERIES[] =
-    "SELECT " OUTBOX_COLS " FROM postback_outbox o WHERE o.partner_id = ?1 AND "
-    "(?2 IS NULL OR o.status = ?2) AND o.id > ?3 ORDER BY o.id LIMIT ?4";
+/* ?1 partner, ?2 status or NULL, ?3 after (newest first: below), ?4 limit + 1 */
+#define DELIVERIES_WHERE                                                                           \
+    "SELECT " OUTBOX_COLS " FROM postback_outbox o WHERE o.partner_id = ?1 AND "                   \
+    "(?2 IS NULL OR o.status = ?2)"
+/* [oldest first, newest first] */
+static const char *const SQL_DELIVERIES[2] = {
+    DELIVERIES_WHERE " AND o.id > ?3 ORDER BY o.id LIMIT ?4",
+    DELIVERIES_WHERE " AND o.id < ?3 ORDER BY o.id DESC LIMIT ?4",
+};
 /* The newest ATTEMPT_LOG_MAX, listed oldest first. */
 static const char SQL_ATTEMPTS[] =
     "SELECT at, http_status, error FROM (SELECT id, at, http_status, error FROM "
     "postback_attempt WHERE outbox_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id";
 
 enum tl_err sq_postback_deliveries(struct tl_store *s, const struct tl_actor *who, int status,
-                                   const struct tl_page *page, struct tl_arena *a,
-                                   struct tl_postback_delivery **items, size_t *n, bool *more)
+                                   bool newest_first, const struct tl_page *page,
+                                   struct tl_arena *a, struct tl_postback_delivery **items,
+                                   size_t *n, bool *more)
 {
     struct tl_postback_delivery *d;
     struct conn *c;
@@ -889,13 +905,15 @@ enum tl_err sq_postback_deliveries(struct tl_store *s, const struct tl_actor *wh
     if (who == NULL || who->kind != TL_ACCOUNT_PARTNER)
         return TL_ERR_NOTFOUND;
     sq_page_norm(page, &after, &limit);
+    if (newest_first && after == 0)
+        after = INT64_MAX;
     err = sq_reader((struct sqlite_store *)s, &c);
     if (err != TL_OK)
         return err;
     err = sq_read_begin(c);
     if (err != TL_OK)
         return err;
-    err = sq_prep(c, SQL_DELIVERIES, &q);
+    err = sq_prep(c, SQL_DELIVERIES[newest_first ? 1 : 0], &q);
     if (err != TL_OK)
         goto out;
     sqlite3_bind_int64(q, 1, who->account_id);

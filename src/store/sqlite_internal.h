@@ -283,8 +283,9 @@ enum tl_err sq_postback_set(struct tl_store *s, const struct tl_actor *who,
 enum tl_err sq_postback_get(struct tl_store *s, const struct tl_actor *who, struct tl_arena *a,
                             struct tl_postback_config *out);
 enum tl_err sq_postback_deliveries(struct tl_store *s, const struct tl_actor *who, int status,
-                                   const struct tl_page *page, struct tl_arena *a,
-                                   struct tl_postback_delivery **items, size_t *n, bool *more);
+                                   bool newest_first, const struct tl_page *page,
+                                   struct tl_arena *a, struct tl_postback_delivery **items,
+                                   size_t *n, bool *more);
 enum tl_err sq_outbox_due(struct tl_store *s, int64_t now_ms, int max, const int64_t *skip,
                           size_t n_skip, struct tl_arena *a, struct tl_postback_delivery **items,
                           size_t *n);

@@ -354,6 +354,8 @@ struct tl_store_ops {
     /* Brands see the conversions of their programs, partners their own. */
     enum tl_err (*conversion_get)(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                   struct tl_arena *a, struct tl_conversion *out);
+    /* Those matching f, ascending id (descending with f->newest_first,
+     * page->after then being the id the page starts below). */
     enum tl_err (*conversion_list)(struct tl_store *s, const struct tl_actor *who,
                                    const struct tl_conversion_filter *f,
                                    const struct tl_page *page, struct tl_arena *a,
@@ -378,9 +380,11 @@ struct tl_store_ops {
                                 const struct tl_postback_config *in);
     enum tl_err (*postback_get)(struct tl_store *s, const struct tl_actor *who,
                                 struct tl_arena *a, struct tl_postback_config *out);
-    /* The partner's deliveries (status -1 for any), each with its attempt log. */
-    enum tl_err (*postback_deliveries)(struct tl_store *s, const struct tl_actor *who,
-                                       int status, const struct tl_page *page,
+    /* The partner's deliveries (status -1 for any), each with its attempt
+     * log, ascending id (descending with newest_first, page->after then
+     * being the id the page starts below). */
+    enum tl_err (*postback_deliveries)(struct tl_store *s, const struct tl_actor *who, int status,
+                                       bool newest_first, const struct tl_page *page,
                                        struct tl_arena *a, struct tl_postback_delivery **items,
                                        size_t *n, bool *more);
     /* The sender's side (no actor): pending deliveries due at now_ms,

@@ -351,6 +351,18 @@ def test_visibility_and_lists(t):
     got = t.list_all(A + "/conversions?status=pending", w.pk)
     assert [c["id"] for c in got] == [c["id"] for c in mine[1:]], got
     assert_problem(t.get(A + "/conversions?status=nope", key=w.bk), 422, "invalid_value", "status")
+    # newest first: the same lists reversed, page after page, with the filters
+    every = sorted(c["id"] for c in mine + [theirs])
+    got = t.list_all(A + "/conversions?order=desc", w.bk, limit=1)
+    assert [c["id"] for c in got] == every[::-1], got
+    assert [c["id"] for c in t.list_all(A + "/conversions?order=asc", w.bk, limit=2)] == every
+    page = expect(t.get(A + "/conversions?order=desc&limit=2", key=w.bk), 200)
+    assert [c["id"] for c in page["data"]] == every[:-3:-1], page
+    got = t.list_all(A + "/conversions?order=desc&status=pending", w.pk, limit=1)
+    assert [c["id"] for c in got] == [c["id"] for c in mine[1:]][::-1], got
+    got = t.list_all(A + "/conversions?order=desc&partner_id=%d" % p2["id"], w.bk)
+    assert [c["id"] for c in got] == [theirs["id"]]
+    assert_problem(t.get(A + "/conversions?order=newest", key=w.bk), 422, "invalid_value", "order")
     # another brand sees none of them
     other = t.world()
     assert t.list_all(A + "/conversions", other.bk) == []

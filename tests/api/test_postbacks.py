@@ -268,6 +268,33 @@ def test_only_subscribed_events(t):
         rec.close()
 
 
+def test_deliveries_newest_first(t):
+    rec = Receiver()
+    try:
+        w = t.world()
+        expect(t.put(A + "/me/postback", {"url": rec.url("/n?o={order_id}"),
+                                          "events": ["conversion.created"]}, key=w.pk), 200)
+        for i in range(4):
+            expect(conv(t, w, click(t, w), order_id="N%d" % i), 201)
+        wait_for(lambda: len(deliveries(t.srv, w.pk, "delivered")) == 4, what="four deliveries")
+        every = [d["id"] for d in deliveries(t.srv, w.pk)]
+        assert every == sorted(every) and len(every) == 4, every
+        got = t.list_all(A + "/me/postbacks?order=desc", w.pk, limit=1)
+        assert [d["id"] for d in got] == every[::-1], got
+        assert "/n?o=N3" in got[0]["url"], got[0]
+        page = expect(t.get(A + "/me/postbacks?order=desc&limit=3", key=w.pk), 200)
+        assert [d["id"] for d in page["data"]] == every[:-4:-1], page
+        assert isinstance(page["next_cursor"], str)
+        got = t.list_all(A + "/me/postbacks?order=desc&status=delivered", w.pk, limit=3)
+        assert [d["id"] for d in got] == every[::-1], got
+        assert t.list_all(A + "/me/postbacks?order=desc&status=failed", w.pk) == []
+        assert [d["id"] for d in t.list_all(A + "/me/postbacks?order=asc", w.pk, limit=3)] == every
+        assert_problem(t.get(A + "/me/postbacks?order=newest", key=w.pk), 422, "invalid_value",
+                       "order")
+    finally:
+        rec.close()
+
+
 def test_redirect_is_a_failure(t):
     rec = Receiver(policy=lambda n: (302, {"Location": "/elsewhere"}))
     try:

@@ -85,6 +85,10 @@ for (const lang of LANGS) {
     const row = table.getByRole('row', { name: new RegExp(`${L}-1`) });
     await row.waitFor();
     assert.match(await row.innerText(), /[¥￥]1,999/);
+    // newest first, as GET /conversions?status=pending&order=desc
+    const newest = (await srv.api(brand.key).get('/conversions?status=pending&order=desc')).data.map((c) => c.order_id);
+    assert.deepEqual(await table.locator('tbody th').allInnerTexts(), newest);
+    assert.ok(newest.indexOf(`${L}-2`) < newest.indexOf(`${L}-1`), `${L}-2 before ${L}-1`);
     await checkA11y(page, 'Conversions');
     await shot(page, 'conversions', lang);
     await page.setViewportSize({ width: 360, height: 740 });

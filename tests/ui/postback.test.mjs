@@ -107,13 +107,17 @@ for (const lang of LANGS) {
       return (await table.count()) === 1 && (await table.locator('tbody tr').count()) === 2;
     });
     const rows = await table.locator('tbody tr').allInnerTexts();
-    assert.deepEqual(await table.locator('tbody th').allInnerTexts(), api.map((d) => d.event));
+    // newest first, as GET /me/postbacks?order=desc
     assert.deepEqual(api.map((d) => d.event), ['conversion.created', 'conversion.reversed']);
+    assert.deepEqual(await table.locator('tbody th').allInnerTexts(), api.map((d) => d.event).reverse());
+    assert.deepEqual((await srv.api(partner.key).get('/me/postbacks?order=desc')).data.map((d) => d.id),
+      api.map((d) => d.id).reverse());
     for (const row of rows) {
       assert.match(row, new RegExp(lang === 'ja' ? '配信済み' : 'Delivered'));
       assert.match(row, /\b200\b/);
     }
-    assert.ok(rows[0].includes(`o=${order}&s=pending`), rows[0]);
+    assert.ok(rows[0].includes(`o=${order}&s=reversed`), rows[0]);
+    assert.ok(rows[1].includes(`o=${order}&s=pending`), rows[1]);
     await checkA11y(page, 'Postback');
     await shot(page, 'postback', lang);
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -1,6 +1,6 @@
 // conversions.mjs: Conversions, /app/conversions?status=&campaign_id=
 // (brand). Tabs Pending (first), Approved, Reversed (GET
-// /api/v1/conversions?status=, the API's order, a page of PAGE at a time)
+// /api/v1/conversions?status=&order=desc, newest first, a page of PAGE at a time)
 // and Rejected (rejected.mjs). Row buttons: Approve (pending), Reverse
 // (pending or approved: a dialog with the Reason and Confirm), History (a
 // dialog listing GET /api/v1/conversions/{id}/history). A conversion that
@@ -119,7 +119,7 @@ function ConversionList({ status, campaignId, session }) {
   const [alert, setAlert] = useState(null);
   const [reversing, setReversing] = useState(null);
   const [history, setHistory] = useState(null);
-  const path = api.withQuery('/conversions', { status, campaign_id: campaignId });
+  const path = api.withQuery('/conversions', { status, campaign_id: campaignId, order: 'desc' });
   useEffect(() => {
     const ctl = new AbortController();
     setState({ key: path, rows: [], cursor: null, loading: true, error: null });

@@ -3,10 +3,10 @@
 // conversions, earnings = payout, per currency), the chart and its data
 // table (reports.mjs), and the table Conversions of the period.
 //
-// GET /api/v1/conversions has no date filter and lists oldest first, so
-// the period's conversions are found by walking the partner's list (at
-// most MAX, newest first once filtered); past MAX the page says so and a
-// campaign narrows it.
+// GET /api/v1/conversions has no date filter, so the period's conversions
+// are found by walking the partner's list newest first (order=desc: at
+// most the newest MAX, sorted by occurred_at once filtered); past MAX the
+// page says so and a campaign narrows it.
 import { html, useMemo, useState } from './lib/html.mjs';
 import { api } from './lib/api.mjs';
 import { formatMoney, formatNumber, locale, t } from './lib/i18n.mjs';
@@ -45,7 +45,7 @@ function PeriodConversions({ ctx }) {
   const key = `${query.campaign}|${query.from}|${query.to}|${query.tz}`;
   const list = useResource(async (signal) => {
     if (!ctx.valid) return null;
-    const all = await api.all(api.withQuery('/conversions', { campaign_id: query.campaign }), { signal, max: MAX });
+    const all = await api.all(api.withQuery('/conversions', { campaign_id: query.campaign, order: 'desc' }), { signal, max: MAX });
     const start = localMidnight(query.from, query.tz);
     const end = localMidnight(addDays(query.to, 1), query.tz);
     const items = all.filter((c) => {

@@ -1,7 +1,7 @@
 // postback.mjs: Postback, /app/postback (partner): the partner's postback
 // (GET|PUT /api/v1/me/postback: the URL, with its macros, and the events
 // it is sent for) and the table Deliveries (GET /api/v1/me/postbacks, the
-// API's order, filtered by status, Load more; each delivery's attempts
+// newest first (order=desc), filtered by status, Load more; each delivery's attempts
 // in a disclosure). Refresh reloads the log: deliveries are made in the
 // background, after the conversions that cause them.
 import { html, useEffect, useRef, useState } from './lib/html.mjs';
@@ -91,7 +91,7 @@ function Attempts({ d }) {
 function Deliveries({ tick }) {
   const loc = useLocation();
   const status = DELIVERY.includes(loc.query.get('status')) ? loc.query.get('status') : '';
-  const path = api.withQuery('/me/postbacks', { status });
+  const path = api.withQuery('/me/postbacks', { status, order: 'desc' });
   const [state, setState] = useState({ key: null, rows: [], cursor: null, loading: true, error: null });
   const [retry, setRetry] = useState(0);
   const [more, setMore] = useState({ busy: false, error: null });

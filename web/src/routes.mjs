@@ -15,7 +15,8 @@ export const routes = [
   // screens still to build: a page with their h1, so that navigation works
   { path: '/app/campaigns/:id', kind: 'brand', title: 'campaigns.manage', load: todo },
   { path: '/app/campaigns/:id/:tab', kind: 'brand', title: 'campaigns.manage', load: todo },
-  { path: '/app/programs', kind: 'brand', title: 'nav.programs', load: todo },
+  { path: '/app/programs', kind: 'brand', load: () => import('./programs.mjs') },
+  { path: '/app/programs/:id', kind: 'brand', load: () => import('./programs.mjs') },
   { path: '/app/links', kind: 'brand', title: 'nav.links', load: todo },
   { path: '/app/reports', kind: 'brand', load: () => import('./reports.mjs') },
   { path: '/app/conversions', kind: 'brand', load: () => import('./conversions.mjs') },
