@@ -60,6 +60,10 @@ struct job {
 struct tl_pg_tx {
     PGconn *c;
     void *hooks_ctx;
+    int pending;     /* statements sent, answers not read */
+    int own_pending; /* of those, the current job's (the last ones) */
+    bool aborted;    /* a statement failed since the last sync */
+    bool spoiled;    /* one of the writer's own failed: the batch fails */
 };
 
 struct tl_pg {
@@ -509,11 +513,6 @@ enum tl_err tl_pg_tx(struct tl_pg *pg, tl_pg_tx_fn fn, void *ctx)
 /* ------------------------------------------------------------------ */
 /* the group-commit writers */
 
-PGconn *tl_pg_tx_conn(struct tl_pg_tx *tx)
-{
-    return tx->c;
-}
-
 void *tl_pg_tx_hooks_ctx(struct tl_pg_tx *tx)
 {
     return tx->hooks_ctx;
@@ -546,56 +545,214 @@ static void batch_fail(struct job *batch, enum tl_err err)
 }
 
 /*
- * Runs a batch in one transaction, each job in the savepoint j. The
- * release of a job's savepoint and the next one's are sent together, so a
- * job costs one round trip more than its own statements.
+ * Pipeline mode. The writer's connection sends without waiting; answers
+ * come back in order. tx->pending counts the statements sent whose
+ * answers are not read yet: the writer's own (BEGIN, SAVEPOINT, RELEASE)
+ * and the current job's (tl_pg_tx_send); own_pending counts the job's.
+ * tx->aborted: a statement failed since the last sync, so the server
+ * skips everything until the next one.
+ */
+
+/* Sends sql; counts it as pending (the job's own when own). */
+static enum tl_err tx_send(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params,
+                           bool own)
+{
+    if (PQsendQueryParams(tx->c, sql, n, NULL, params, NULL, NULL, 0) != 1)
+        return tl_pg_result_err(tx->c, NULL) == TL_ERR_UNAVAILABLE ? TL_ERR_UNAVAILABLE : TL_ERR_IO;
+    tx->pending++;
+    if (own)
+        tx->own_pending++;
+    return TL_OK;
+}
+
+/*
+ * Reads the answers of the pending statements, oldest first, up to the
+ * last one (keep_last: that one's result goes to *last instead of being
+ * freed). Returns the first failure among the job's own statements (or
+ * TL_ERR_IO when one of the writer's failed, which spoils the batch).
+ */
+static enum tl_err tx_drain(struct tl_pg_tx *tx, PGresult **last)
+{
+    enum tl_err err = TL_OK, e;
+    PGresult *r, *keep = NULL;
+    ExecStatusType st;
+    int own_first = tx->pending - tx->own_pending; /* writer's come first */
+
+    if (PQsendFlushRequest(tx->c) != 1 || PQflush(tx->c) != 0)
+        return TL_ERR_UNAVAILABLE;
+    for (int i = 0; i < tx->pending; i++) {
+        bool own = i >= own_first;
+
+        while ((r = PQgetResult(tx->c)) != NULL) {
+            st = PQresultStatus(r);
+            if (st == PGRES_PIPELINE_ABORTED) {
+                tx->aborted = true;
+                if (err == TL_OK)
+                    err = TL_ERR_IO; /* skipped after an earlier failure */
+            } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                tx->aborted = true;
+                e = tl_pg_result_err(tx->c, r);
+                if (!own)
+                    tx->spoiled = true;
+                if (err == TL_OK)
+                    err = own ? e : TL_ERR_IO;
+            }
+            if (last != NULL && i == tx->pending - 1 && keep == NULL)
+                keep = r;
+            else
+                PQclear(r);
+        }
+        if (PQstatus(tx->c) != CONNECTION_OK) {
+            err = TL_ERR_UNAVAILABLE;
+            break;
+        }
+    }
+    tx->pending = 0;
+    tx->own_pending = 0;
+    if (last != NULL)
+        *last = keep;
+    else
+        PQclear(keep);
+    return err;
+}
+
+/* Sends a Sync and reads up to its answer: the server takes statements
+ * again after a failure. Reads nothing else (tx_drain first). */
+static enum tl_err tx_sync(struct tl_pg_tx *tx)
+{
+    PGresult *r;
+    enum tl_err err = TL_OK;
+
+    if (PQpipelineSync(tx->c) != 1)
+        return TL_ERR_UNAVAILABLE;
+    for (;;) {
+        r = PQgetResult(tx->c);
+        if (r == NULL) {
+            if (PQstatus(tx->c) != CONNECTION_OK)
+                return TL_ERR_UNAVAILABLE;
+            continue; /* the end of a skipped statement's answers */
+        }
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK &&
+            PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+            err = tl_pg_result_err(tx->c, r);
+        PQclear(r);
+    }
+    tx->aborted = false;
+    return err;
+}
+
+enum tl_err tl_pg_tx_send(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params)
+{
+    return tx_send(tx, sql, n, params, true);
+}
+
+enum tl_err tl_pg_tx_query(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params,
+                           PGresult **out)
+{
+    enum tl_err err;
+    PGresult *r = NULL;
+
+    if (out != NULL)
+        *out = NULL;
+    err = tx_send(tx, sql, n, params, true);
+    if (err != TL_OK)
+        return err;
+    err = tx_drain(tx, &r);
+    if (err == TL_OK && out != NULL)
+        *out = r;
+    else
+        PQclear(r);
+    return err;
+}
+
+/*
+ * Runs a batch in one transaction, in pipeline mode, each job in the
+ * savepoint j: BEGIN, each job's SAVEPOINT and RELEASE are sent without
+ * waiting and read with the job's first answer, so a job costs its own
+ * queries' round trips and, when it sent statements without waiting for
+ * them, one more at its end. A failing job is rolled back to its
+ * savepoint alone (after a Sync when a statement failed: the server skips
+ * statements until then).
  */
 static void run_batch(struct tl_pg *pg, PGconn *c, void *hctx, struct job *batch)
 {
-    static const char NEXT_OK[] = "RELEASE j; SAVEPOINT j";
-    static const char NEXT_FAILED[] = "ROLLBACK TO j; RELEASE j; SAVEPOINT j";
-    static const char END_OK[] = "RELEASE j";
-    static const char END_FAILED[] = "ROLLBACK TO j; RELEASE j";
+    static const char *const none[1] = {NULL};
     const struct tl_pg_hooks *h = pg->hooks;
-    struct tl_pg_tx tx = {c, hctx};
-    const char *step = "BEGIN; SAVEPOINT j";
+    struct tl_pg_tx tx = {.c = c, .hooks_ctx = hctx};
     enum tl_err err;
-    bool keep = true, began = false;
+    bool began = false;
 
-    for (struct job *j = batch; j != NULL; j = j->next) {
-        err = tl_pg_exec(c, step);
+    if (PQenterPipelineMode(c) != 1) {
+        batch_fail(batch, TL_ERR_IO);
+        return;
+    }
+    err = tx_send(&tx, "BEGIN", 0, none, false);
+    for (struct job *j = batch; err == TL_OK && j != NULL; j = j->next) {
+        err = tx_send(&tx, "SAVEPOINT j", 0, none, false);
         if (err != TL_OK)
-            goto abort;
+            break;
         if (!began && h != NULL)
             h->begin(hctx);
         began = true;
         j->err = j->fn(&tx, j->ctx);
-        if (PQstatus(c) != CONNECTION_OK) {
-            err = TL_ERR_UNAVAILABLE;
-            goto abort;
+        /* what the job sent and did not wait for is read now */
+        if (tx.own_pending > 0) {
+            err = tx_drain(&tx, NULL);
+            if (j->err == TL_OK && err != TL_ERR_UNAVAILABLE)
+                j->err = err;
+            err = TL_OK;
         }
-        /* an error the job did not report still spoils its savepoint */
-        if (j->err == TL_OK && PQtransactionStatus(c) == PQTRANS_INERROR)
-            j->err = TL_ERR_IO;
-        keep = j->err == TL_OK;
+        if (PQstatus(c) != CONNECTION_OK || tx.spoiled) {
+            err = PQstatus(c) != CONNECTION_OK ? TL_ERR_UNAVAILABLE : TL_ERR_IO;
+            break;
+        }
+        if (j->err == TL_OK && tx.aborted)
+            j->err = TL_ERR_IO; /* it failed a statement and did not say so */
         if (h != NULL)
-            h->job_end(hctx, keep);
-        step = keep ? NEXT_OK : NEXT_FAILED;
+            h->job_end(hctx, j->err == TL_OK);
+        if (j->err != TL_OK) {
+            if (tx.aborted) {
+                err = tx_drain(&tx, NULL);
+                if (err == TL_OK || err == TL_ERR_IO)
+                    err = tx_sync(&tx);
+                if (err != TL_OK)
+                    break;
+            }
+            err = tx_send(&tx, "ROLLBACK TO j", 0, none, false);
+            if (err != TL_OK)
+                break;
+        }
+        err = tx_send(&tx, "RELEASE j", 0, none, false);
     }
-    err = tl_pg_exec(c, keep ? END_OK : END_FAILED);
     if (err == TL_OK && h != NULL)
-        err = h->flush(hctx, c);
+        err = h->flush(hctx, &tx);
     if (err == TL_OK)
-        err = tl_pg_exec(c, "COMMIT");
+        err = tx_send(&tx, "COMMIT", 0, none, false);
+    if (err == TL_OK) {
+        err = tx_drain(&tx, NULL);
+        if (tx.spoiled && err == TL_OK)
+            err = TL_ERR_IO;
+    }
     if (err == TL_OK)
+        err = tx_sync(&tx);
+    if (err == TL_OK && PQexitPipelineMode(c) == 1)
         return;
-abort:
+    /* the batch failed: nothing of it is kept */
     if (h != NULL && began)
         h->abort(hctx);
+    if (PQstatus(c) == CONNECTION_OK) {
+        tx_drain(&tx, NULL);
+        tx_sync(&tx);
+        PQexitPipelineMode(c);
+        if (PQtransactionStatus(c) != PQTRANS_IDLE)
+            tl_pg_exec(c, "ROLLBACK");
+    }
     if (PQstatus(c) != CONNECTION_OK)
         err = TL_ERR_UNAVAILABLE;
-    else if (PQtransactionStatus(c) != PQTRANS_IDLE)
-        tl_pg_exec(c, "ROLLBACK");
     batch_fail(batch, err == TL_ERR_UNAVAILABLE || err == TL_ERR_BUSY ? err : TL_ERR_IO);
 }
 

@@ -57,7 +57,7 @@ struct tl_pg_hooks {
     void (*ctx_free)(void *ctx);
     void (*begin)(void *ctx);
     void (*job_end)(void *ctx, bool keep);
-    enum tl_err (*flush)(void *ctx, PGconn *c);
+    enum tl_err (*flush)(void *ctx, struct tl_pg_tx *tx);
     void (*abort)(void *ctx);
 };
 
@@ -134,9 +134,11 @@ enum tl_err tl_pg_tx(struct tl_pg *pg, tl_pg_tx_fn fn, void *ctx);
 /*
  * Group commit. tl_pg_write queues fn and waits until it has committed:
  * a writer thread takes every queued job (up to TL_PG_BATCH_MAX) into one
- * transaction on a pooled connection, runs each in its own SAVEPOINT (a
- * failing job is rolled back alone and returns its own error), commits
- * once, then answers every waiter: many writes share one commit flush.
+ * transaction on a pooled connection in pipeline mode (statements are
+ * sent without waiting where no answer is needed: bench/pg_commit.c), runs
+ * each in its own SAVEPOINT (a failing job is rolled back alone and
+ * returns its own error), commits once, then answers every waiter: many
+ * writes share one commit flush.
  * With one writer (the default) writes are serialised: a job sees every
  * write committed before it started. fn must not call tl_pg_write. Returns
  * fn's error, TL_ERR_UNAVAILABLE when the database could not be reached
@@ -151,9 +153,22 @@ enum tl_err tl_pg_write(struct tl_pg *pg, tl_pg_job_fn fn, void *ctx);
  * an error nothing was queued and done is never called. */
 enum tl_err tl_pg_write_async(struct tl_pg *pg, tl_pg_job_fn fn, void *ctx,
                               void (*done)(void *arg, enum tl_err err), void *arg);
-/* Inside a job: its connection (in the batch's transaction, in the job's
- * savepoint) and its writer's hooks ctx (NULL without hooks). */
-PGconn *tl_pg_tx_conn(struct tl_pg_tx *tx);
+/*
+ * Inside a job (and the flush hook). The writer's connection is in
+ * pipeline mode, so PQexec and friends do not work on it: a job runs its
+ * statements with these two, parameters as text (NULL for SQL NULL).
+ * tl_pg_tx_query sends sql and waits for its answer: TL_OK with the result
+ * in *out (the caller PQclears it; out may be NULL), or the mapped error
+ * (tl_pg_result_err) of the job's first failed statement. tl_pg_tx_send
+ * sends sql without waiting: its answer is read with the job's next query
+ * or at its end, and a failure fails the job then (its error replaces an
+ * TL_OK the job returned). Either way a failed statement fails the job:
+ * it is rolled back alone.
+ */
+enum tl_err tl_pg_tx_query(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params,
+                           PGresult **out);
+enum tl_err tl_pg_tx_send(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params);
+/* The writer's hooks ctx (NULL without hooks). */
 void *tl_pg_tx_hooks_ctx(struct tl_pg_tx *tx);
 /* Jobs run and transactions committed since open: jobs / commits is the
  * group-commit factor. Either pointer may be NULL. */

@@ -11,10 +11,14 @@
  *                         tl_pg_write; closes at end of input
  *   pg_probe write URL N  N + 1 threads write through tl_pg_write: thread i
  *                         inserts row i into probe_w and thread N row 1
- *                         again (a conflict). Thread 0's job holds the
- *                         writer until the N others are queued, so they
- *                         share the second commit. Then one async write
- *                         (row N). Prints {"ok":..,"conflict":..,"jobs":..,
+ *                         again (a conflict; odd rows are sent without
+ *                         waiting, so it is found at the job's end), thread
+ *                         N + 1 row 2 again (a conflict found at once), and
+ *                         thread N + 2's job fails without a statement
+ *                         (notfound). Thread 0's job holds the writer until
+ *                         the others are queued, so they share the second
+ *                         commit. Then one async write (row N). Prints
+ *                         {"ok":..,"conflict":..,"notfound":..,"jobs":..,
  *                         "commits":..}
  */
 #include <pthread.h>
@@ -37,26 +41,26 @@ struct row {
     enum tl_err err;
 };
 
+/* Even rows are inserted waiting for the answer, odd ones without
+ * (their failure is found at the job's end). */
 static enum tl_err insert_row(struct tl_pg_tx *tx, void *ctx)
 {
+    static const char SQL[] = "INSERT INTO probe_w (id) VALUES ($1)";
     struct row *r = ctx;
     char id[16];
     const char *params[1] = {id};
-    PGconn *c = tl_pg_tx_conn(tx);
-    PGresult *res;
-    enum tl_err err = TL_OK;
 
     if (r->id == 0 && r->gate > 0) { /* the gate: wait for the others to queue */
         atomic_store(&g_gate_open, true);
         while (tl_pg_queued(r->pg) < (size_t)r->gate)
             sched_yield();
     }
+    if (r->id < 0)
+        return TL_ERR_NOTFOUND; /* fails without a statement */
     snprintf(id, sizeof(id), "%d", r->id);
-    res = PQexecParams(c, "INSERT INTO probe_w (id) VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        err = tl_pg_result_err(c, res);
-    PQclear(res);
-    return err;
+    if (r->id % 2 == 0)
+        return tl_pg_tx_query(tx, SQL, 1, params, NULL);
+    return tl_pg_tx_send(tx, SQL, 1, params);
 }
 
 static void *writer_thread(void *arg)
@@ -81,11 +85,11 @@ static int cmd_write(const char *url, int n)
 {
     struct tl_pg_options opt = {.pool_size = 2};
     struct tl_pg *pg = NULL;
-    struct row *rows = calloc((size_t)n + 2, sizeof(*rows));
-    pthread_t *th = calloc((size_t)n + 1, sizeof(*th));
+    struct row *rows = calloc((size_t)n + 4, sizeof(*rows));
+    pthread_t *th = calloc((size_t)n + 3, sizeof(*th));
     char why[512];
     uint64_t jobs, commits;
-    int ok = 0, conflict = 0, i;
+    int ok = 0, conflict = 0, notfound = 0, i;
     PGconn *c;
 
     if (rows == NULL || th == NULL || tl_pg_open(url, &opt, &pg, why, sizeof(why)) != TL_OK) {
@@ -98,34 +102,37 @@ static int cmd_write(const char *url, int n)
         return 1;
     }
     tl_pg_release(pg, c);
-    for (i = 0; i <= n; i++) {
+    for (i = 0; i < n + 3; i++) {
         rows[i].pg = pg;
-        rows[i].id = i < n ? i : 1; /* the last: row 1 again */
-        rows[i].gate = n;
+        /* then row 1 again, row 2 again, and a job that fails by itself */
+        rows[i].id = i < n ? i : i == n ? 1 : i == n + 1 ? 2 : -1;
+        rows[i].gate = n + 2;
         pthread_create(&th[i], NULL, writer_thread, &rows[i]);
         while (i == 0 && !atomic_load(&g_gate_open))
             sched_yield();
     }
-    for (i = 0; i <= n; i++) {
+    for (i = 0; i < n + 3; i++) {
         pthread_join(th[i], NULL);
         if (rows[i].err == TL_OK)
             ok++;
         else if (rows[i].err == TL_ERR_CONFLICT)
             conflict++;
+        else if (rows[i].err == TL_ERR_NOTFOUND)
+            notfound++;
         else
             fprintf(stderr, "pg_probe: write %d: %s\n", i, tl_err_str(rows[i].err));
     }
     sem_init(&g_async_done, 0, 0);
-    rows[n + 1].pg = pg;
-    rows[n + 1].id = n;
-    if (tl_pg_write_async(pg, insert_row, &rows[n + 1], async_done, NULL) == TL_OK) {
+    rows[n + 3].pg = pg;
+    rows[n + 3].id = n;
+    if (tl_pg_write_async(pg, insert_row, &rows[n + 3], async_done, NULL) == TL_OK) {
         sem_wait(&g_async_done);
         if (g_async_err == TL_OK)
             ok++;
     }
     tl_pg_stats(pg, &jobs, &commits);
-    printf("{\"ok\":%d,\"conflict\":%d,\"jobs\":%llu,\"commits\":%llu}\n", ok, conflict,
-           (unsigned long long)jobs, (unsigned long long)commits);
+    printf("{\"ok\":%d,\"conflict\":%d,\"notfound\":%d,\"jobs\":%llu,\"commits\":%llu}\n", ok,
+           conflict, notfound, (unsigned long long)jobs, (unsigned long long)commits);
     tl_pg_close(pg);
     free(rows);
     free(th);
@@ -135,7 +142,7 @@ static int cmd_write(const char *url, int n)
 static enum tl_err noop_job(struct tl_pg_tx *tx, void *ctx)
 {
     (void)ctx;
-    return tl_pg_exec(tl_pg_tx_conn(tx), "SELECT 1");
+    return tl_pg_tx_query(tx, "SELECT 1", 0, NULL, NULL);
 }
 
 static int cmd_serve(const char *url)

@@ -100,10 +100,11 @@ def test_group_commit(t):
                            timeout=WAIT)
         assert p.returncode == 0, p.stderr
         got = json.loads(p.stdout)
-        # 16 rows, the duplicate of row 1 refused alone, then the async row.
-        assert got["ok"] == 17 and got["conflict"] == 1, got
-        # The gate job alone, the 16 queued behind it together, the async one.
-        assert got["jobs"] == 18 and got["commits"] == 3, got
+        # 16 rows, the duplicates of rows 1 and 2 and a job that fails on
+        # its own each refused alone, then the async row.
+        assert got["ok"] == 17 and got["conflict"] == 2 and got["notfound"] == 1, got
+        # The gate job alone, the 18 queued behind it together, the async one.
+        assert got["jobs"] == 20 and got["commits"] == 3, got
         rows = db.psql("SELECT count(*), min(id), max(id) FROM probe_w").strip()
         assert rows == "17|0|16", rows
 
