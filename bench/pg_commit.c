@@ -22,6 +22,10 @@
  *   group-4, pipeline-2: that many writers, each on its own connection,
  *             taking batches from the one queue (while one commits, the
  *             next batch is being written).
+ *   engine    tracklink's own writer (store/postgres.c, tl_pg_write) with
+ *             the job conversion_create makes: the insert waited for (its
+ *             id), the event sent, the rollups deferred to the commit by
+ *             the writer's hooks. engine-2: two writers.
  *
  * A write is what conversion_create stores: a conversion row (INSERT ...
  * ON CONFLICT DO NOTHING on its unique key) with its conversion_event (one
@@ -31,11 +35,11 @@
  * BENCH_PG_CAMPAIGNS campaigns (default 4) in one hour, as a brand's
  * traffic does: rollup rows are hot.
  *
- * usage: pg_commit URL [seconds per mode, default 5] [clients, default 32]
+ * Built by meson (build/pg_commit, linked with tracklink's library).
+ * usage: pg_commit URL [seconds per mode, default 5] [clients, default 32] [rounds]
  * Prints one line per mode ("RESULT mode=... writes=... rate=... ratio=...")
  * and a summary line.
  */
-#define _GNU_SOURCE
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -45,6 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "store/postgres.h"
 
 #define GROUP_MAX 512
 #define HOUR_MS   3600000LL
@@ -162,7 +168,7 @@ static bool write_alone(PGconn *c, const struct write *w)
 /* ------------------------------------------------------------------ */
 /* the modes */
 
-enum mode { NAIVE, POOL, GROUP, PIPELINE, PIPELINE_NOSP };
+enum mode { NAIVE, POOL, GROUP, PIPELINE, PIPELINE_NOSP, ENGINE };
 
 static enum mode g_mode;
 static int g_pool;
@@ -175,11 +181,74 @@ static struct write *g_queue, **g_tail = &g_queue;
 static atomic_bool g_stop;
 static atomic_llong g_writes, g_failed, g_commits;
 
+/* ------------------------------------------------------------------ */
+/* engine: tracklink's own writer (store/postgres.c, tl_pg_write) */
+
+static struct tl_pg *g_pg;
+
+static const char SQL_CONV_ONLY[] =
+    "INSERT INTO conversion (click_id, order_id, event_type, amount, currency, payout,"
+    " status, partner_id, task_id, campaign_id, program_id, occurred_at, created_at)"
+    " VALUES ($1, $2, 'sale', 1000, 'USD', 100, 'pending', 1, 1, $3, $4, $5, $5)"
+    " ON CONFLICT (program_id, event_type, order_id) DO NOTHING RETURNING id";
+static const char SQL_EVENT[] =
+    "INSERT INTO conversion_event (conversion_id, from_status, to_status, actor_account_id, at)"
+    " VALUES ($1, NULL, 'pending', 1, $2)";
+
+struct sums;
+struct engine_hooks {
+    struct sums *batch; /* GROUP_MAX */
+    int n;
+    int64_t job_campaign; /* the current job's rollup, 0: none */
+};
+
+static int add_sum(struct sums *s, int n, int64_t campaign);
+static int cmp_sums(const void *a, const void *b);
+
+static void *eh_new(void);
+static void eh_free(void *ctx);
+static void eh_begin(void *ctx);
+static void eh_job_end(void *ctx, bool keep);
+static enum tl_err eh_flush(void *ctx, struct tl_pg_tx *tx);
+static void eh_abort(void *ctx);
+
+static const struct tl_pg_hooks g_hooks = {eh_new,     eh_free,  eh_begin,
+                                           eh_job_end, eh_flush, eh_abort};
+
+/* What conversion_create does: the insert (its id is needed), the event
+ * (sent without waiting), the rollup (deferred to the commit). */
+static enum tl_err engine_job(struct tl_pg_tx *tx, void *ctx)
+{
+    struct write *w = ctx;
+    struct engine_hooks *h = tl_pg_tx_hooks_ctx(tx);
+    struct params p;
+    PGresult *r = NULL;
+    const char *ev[2];
+    char id[24];
+    enum tl_err err;
+
+    params_fill(&p, w, 1);
+    err = tl_pg_tx_query(tx, SQL_CONV_ONLY, 5, p.conv, &r);
+    if (err != TL_OK)
+        return err;
+    if (PQntuples(r) == 1) {
+        snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+        ev[0] = id;
+        ev[1] = p.now;
+        err = tl_pg_tx_send(tx, SQL_EVENT, 2, ev);
+        h->job_campaign = w->campaign;
+    }
+    PQclear(r);
+    return err;
+}
+
 static bool submit(struct write *w)
 {
     int i;
     bool good;
 
+    if (g_mode == ENGINE)
+        return tl_pg_write(g_pg, engine_job, w) == TL_OK;
     if (g_mode == NAIVE || g_mode == POOL) {
         pthread_mutex_lock(&g_mu);
         for (;;) {
@@ -237,6 +306,63 @@ static int add_sum(struct sums *s, int n, int64_t campaign)
     s[n].campaign = campaign;
     s[n].n = 1;
     return n + 1;
+}
+
+static void *eh_new(void)
+{
+    struct engine_hooks *h = calloc(1, sizeof(*h));
+
+    h->batch = calloc(GROUP_MAX, sizeof(*h->batch));
+    return h;
+}
+
+static void eh_free(void *ctx)
+{
+    struct engine_hooks *h = ctx;
+
+    free(h->batch);
+    free(h);
+}
+
+static void eh_begin(void *ctx)
+{
+    struct engine_hooks *h = ctx;
+
+    h->n = 0;
+    h->job_campaign = 0;
+}
+
+static void eh_job_end(void *ctx, bool keep)
+{
+    struct engine_hooks *h = ctx;
+
+    if (keep && h->job_campaign != 0)
+        h->n = add_sum(h->batch, h->n, h->job_campaign);
+    h->job_campaign = 0;
+}
+
+static enum tl_err eh_flush(void *ctx, struct tl_pg_tx *tx)
+{
+    struct engine_hooks *h = ctx;
+    struct params p;
+    struct write w;
+    enum tl_err err = TL_OK;
+
+    qsort(h->batch, (size_t)h->n, sizeof(h->batch[0]), cmp_sums);
+    for (int i = 0; err == TL_OK && i < h->n; i++) {
+        w.campaign = h->batch[i].campaign;
+        params_fill(&p, &w, h->batch[i].n);
+        err = tl_pg_tx_send(tx, SQL_FINE, 6, p.roll);
+        if (err == TL_OK)
+            err = tl_pg_tx_send(tx, SQL_COARSE, 6, p.roll);
+    }
+    h->n = 0;
+    return err;
+}
+
+static void eh_abort(void *ctx)
+{
+    eh_begin(ctx);
 }
 
 /* group: statement by statement. */
@@ -390,11 +516,22 @@ static double run_mode(enum mode m, int pool, int secs, int clients, long long *
     double t0, t1;
 
     g_mode = m;
+    if (m == ENGINE)
+        nconn = 0;
     g_pool = nconn;
     g_conns = calloc((size_t)nconn, sizeof(*g_conns));
     g_busy = calloc((size_t)nconn, sizeof(*g_busy));
     for (int i = 0; i < nconn; i++)
         g_conns[i] = connect_db();
+    if (m == ENGINE) {
+        struct tl_pg_options opt = {.pool_size = pool + 1, .writers = pool, .hooks = &g_hooks};
+        char why[256];
+
+        if (tl_pg_open(g_url, &opt, &g_pg, why, sizeof(why)) != TL_OK) {
+            fprintf(stderr, "pg_commit: %s\n", why);
+            exit(1);
+        }
+    }
     atomic_store(&g_stop, false);
     atomic_store(&g_writes, 0);
     atomic_store(&g_failed, 0);
@@ -420,6 +557,14 @@ static double run_mode(enum mode m, int pool, int secs, int clients, long long *
     }
     for (int i = 0; i < nconn; i++)
         PQfinish(g_conns[i]);
+    if (m == ENGINE) {
+        uint64_t jobs, n;
+
+        tl_pg_stats(g_pg, &jobs, &n);
+        tl_pg_close(g_pg);
+        g_pg = NULL;
+        atomic_store(&g_commits, (long long)n);
+    }
     free(g_conns);
     free(g_busy);
     if (atomic_load(&g_failed) > 0) {
@@ -480,6 +625,7 @@ int main(int argc, char **argv)
         {"naive", NAIVE, 1},       {"pool-4", POOL, 4},         {"pool-8", POOL, 8},
         {"pool-16", POOL, 16},     {"group", GROUP, 1},         {"group-4", GROUP, 4},
         {"pipeline", PIPELINE, 1}, {"pipeline-2", PIPELINE, 2}, {"pipeline-nosp", PIPELINE_NOSP, 1},
+        {"engine", ENGINE, 1},     {"engine-2", ENGINE, 2},
     };
     enum { N_MODES = sizeof(modes) / sizeof(modes[0]) };
     int secs = argc > 2 ? atoi(argv[2]) : 5, clients = argc > 3 ? atoi(argv[3]) : 32;

@@ -17,7 +17,6 @@ case "$BUILD" in /*) B="$BUILD" ;; *) B="$ROOT/$BUILD" ;; esac
 SECS=${BENCH_PG_SECONDS:-5}
 ROUNDS=${BENCH_PG_ROUNDS:-3}
 CLIENTS=${BENCH_PG_CLIENTS:-32}
-CC=${CC:-cc}
 TMP=$(mktemp -d /tmp/tracklink-pgbench.XXXXXX)
 PG_PID=
 
@@ -32,10 +31,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== PostgreSQL: durable conversion-like writes, $CLIENTS clients, pool / group / pipeline vs a naive loop"
-[ -x "$B/pg_probe" ] || { echo "pg_commit: $B/pg_probe not built (make build)"; exit 1; }
-"$CC" -O2 -std=c11 -Wall -Wextra -o "$TMP/pg_commit" bench/pg_commit.c \
-    $(pkg-config --cflags --libs libpq) -lpthread >"$TMP/cc.log" 2>&1 ||
-    { echo "pg_commit: cannot build bench/pg_commit.c: $(cat "$TMP/cc.log")"; exit 1; }
+for exe in pg_probe pg_commit; do
+    [ -x "$B/$exe" ] || { echo "pg_commit: $B/$exe not built (make build)"; exit 1; }
+done
 python3 tests/lib/pg.py >"$TMP/url" 2>"$TMP/pg.log" &
 PG_PID=$!
 for _ in $(seq 600); do
@@ -46,9 +44,9 @@ done
 URL=$(head -1 "$TMP/url")
 [ -n "$URL" ] || { echo "pg_commit: PostgreSQL did not start in 60 s"; exit 1; }
 "$B/pg_probe" migrate "$URL" >/dev/null
-out=$("$TMP/pg_commit" "$URL" "$SECS" "$CLIENTS" "$ROUNDS")
+out=$("$B/pg_commit" "$URL" "$SECS" "$CLIENTS" "$ROUNDS")
 printf '%s\n' "$out" | grep -v '^RESULT\|^BEST' | sed 's/^/  /'
 res() { printf '%s\n' "$out" | grep "^RESULT mode=$1 " | sed 's/.*rate=\([0-9]*\).*per_commit=\([0-9.]*\).*ratio=\([0-9.]*\).*/\1\/s (\2 per commit) \3x/'; }
 best=$(printf '%s\n' "$out" | grep '^BEST' | sed 's/BEST mode=\([^ ]*\) ratio=\([0-9.]*\).*/\1 \2x/')
 echo "postgres commits ($CLIENTS clients, median of $ROUNDS): naive $(res naive | sed 's/ (.*//');" \
-    "pool-8 $(res pool-8); group $(res group); pipeline $(res pipeline); best: $best"
+    "pool-8 $(res pool-8); group $(res group); pipeline $(res pipeline); engine $(res engine); best: $best"
