@@ -13,7 +13,9 @@ build/pg_probe against a throwaway PostgreSQL (tests/lib/pg.py):
   asynchronous write is told after its commit;
 - outages: when PostgreSQL stops, ping and writes answer unavailable and
   the health is down; when it is back the engine reconnects on its own;
-  each change is logged once.
+  each change is logged once;
+- until every resource has a PostgreSQL file, tracklink refuses postgres://
+  URLs with a clear error.
 """
 
 import glob
@@ -166,3 +168,12 @@ def test_outage_and_reconnect(t):
         log = open(errfile).read()
         assert log.count("tracklink: PostgreSQL unreachable, reconnecting:") == 1, log
         assert log.count("tracklink: PostgreSQL reachable again") == 1, log
+
+
+def test_server_refuses_postgres_until_the_backend_is_complete(t):
+    # The engine exists, the resources do not yet: tracklink must say so
+    # plainly rather than start half a store.
+    for cmd in (["migrate"], ["serve", "--listen", "127.0.0.1:0"]):
+        p = t.run_cli(*cmd, "--db", "postgres://tracklink@127.0.0.1:1/tracklink")
+        assert p.returncode == 1, (cmd, p.returncode, p.stdout, p.stderr)
+        assert "PostgreSQL backend not built yet" in p.stderr, p.stderr
