@@ -46,7 +46,6 @@ static enum tl_err after_assignment(struct tl_req *req, const struct tl_campaign
                                     struct tl_problem *prob)
 {
     (void)prob;
-    tl_api_invalidate(req->app, 0, c->id, false);
     return tl_api_links_ensure_defaults(req->app, c);
 }
 
@@ -141,8 +140,8 @@ static enum tl_err parse_task(struct tl_req *req, json_t *body, bool create, str
 }
 
 /* Checks that partner_id is a member of the campaign (field names the input at fault). */
-static enum tl_err check_member(struct tl_req *req, const struct tl_campaign *c,
-                                int64_t partner_id, const char *field, struct tl_problem *prob)
+static enum tl_err check_member(struct tl_req *req, const struct tl_campaign *c, int64_t partner_id,
+                                const char *field, struct tl_problem *prob)
 {
     struct tl_app *app = req->app;
     bool yes;
@@ -209,11 +208,10 @@ out:
 }
 
 /* A page of tasks as {"data":[...],"next_cursor":...}; extra decorates each (may be NULL). */
-static enum tl_err reply_tasks(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
-                               int64_t campaign_id,
-                               enum tl_err (*extra)(struct tl_req *, json_t *cache,
-                                                    const struct tl_task *, json_t *o,
-                                                    struct tl_problem *))
+static enum tl_err
+reply_tasks(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob, int64_t campaign_id,
+            enum tl_err (*extra)(struct tl_req *, json_t *cache, const struct tl_task *, json_t *o,
+                                 struct tl_problem *))
 {
     struct tl_app *app = req->app;
     struct tl_task *items;
@@ -396,15 +394,56 @@ static json_t *pick(json_t *src, const char *const *keys)
 }
 
 /*
- * The {"id","name","status","tracking","payout"} of a campaign, or
- * {"id","name"} of a program, through cache (many tasks share them).
- * Borrowed from cache; json null when the caller cannot read it.
+ * The campaign's pages a link may use in brand_selected mode, as
+ * [{"id","name","url"}] (empty in the other modes): a partner cannot list
+ * the program's landing pages, and needs them to make a link. NULL on OOM.
+ */
+static json_t *campaign_pages(struct tl_req *req, const struct tl_campaign *c,
+                              struct tl_problem *prob, enum tl_err *err)
+{
+    struct tl_app *app = req->app;
+    struct tl_landing_page lp;
+    json_t *out = json_array();
+    size_t i;
+
+    *err = TL_OK;
+    if (out == NULL || c->lp_mode != TL_LP_BRAND_SELECTED)
+        return out;
+    for (i = 0; i < c->n_landing_page_ids; i++) {
+        *err = TL_STORE(app->store, landing_page_get, &req->actor, c->landing_page_ids[i],
+                        req->arena, &lp);
+        if (*err == TL_ERR_NOTFOUND) {
+            *err = TL_OK;
+            continue;
+        }
+        if (*err != TL_OK) {
+            *err = store_problem(prob, *err, "landing page");
+            json_decref(out);
+            return NULL;
+        }
+        if (json_array_append_new(out, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)lp.id, "name",
+                                                 lp.name, "url", lp.url)) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/*
+ * The {"id","name","status","tracking","payout","landing_pages"} of a
+ * campaign, or the {"id","name","default_landing_page","permitted_domains"}
+ * of a program (what a partner needs to make a link), through cache (many
+ * tasks share them). Borrowed from cache; json null when the caller cannot
+ * read it.
  */
 static enum tl_err summary(struct tl_req *req, json_t *cache, bool campaign, int64_t id,
                            json_t **out, struct tl_problem *prob)
 {
-    static const char *const campaign_keys[] = {"id", "name", "status", "tracking", "payout",
-                                                NULL};
+    static const char *const campaign_keys[] = {"id", "name", "status", "tracking", "payout", NULL};
+    static const char *const program_keys[] = {"id", "name", "default_landing_page",
+                                               "permitted_domains", NULL};
+    json_t *pages;
     struct tl_app *app = req->app;
     struct tl_campaign c;
     struct tl_program p;
@@ -424,11 +463,22 @@ static enum tl_err summary(struct tl_req *req, json_t *cache, bool campaign, int
         v = json_null();
     else if (err != TL_OK)
         return store_problem(prob, err, campaign ? "campaign" : "program");
-    else if (campaign)
+    else if (campaign) {
         v = pick(tl_out_campaign(&c), campaign_keys);
-    else
-        v = json_pack("{s:I,s:s}", "id", (json_int_t)p.id, "name", p.name);
-    if (json_object_set_new(cache, key, v) != 0)
+        pages = campaign_pages(req, &c, prob, &err);
+        if (err != TL_OK) {
+            json_decref(v);
+            return err;
+        }
+        if (v == NULL || pages == NULL || json_object_set_new(v, "landing_pages", pages) != 0) {
+            json_decref(v); /* json_object_set_new has released pages, or it is NULL */
+            if (v == NULL)
+                json_decref(pages);
+            v = NULL;
+        }
+    } else
+        v = pick(tl_out_program(&p, false), program_keys);
+    if (v == NULL || json_object_set_new(cache, key, v) != 0)
         return tl_problem_set(prob, TL_ERR_NOMEM, NULL, NULL, "out of memory");
     *out = v;
     return TL_OK;

@@ -248,6 +248,32 @@ def test_me_tasks_across_brands_and_pages(t):
     assert got == sorted(mine), (got, mine)
 
 
+def test_me_tasks_carry_what_a_partner_needs_to_make_a_link(t):
+    """The program's default landing page and permitted domains (never its postback key), and in
+    brand_selected mode the campaign's own pages (not the program's other pages): a partner may
+    list neither the program nor its landing pages."""
+    k, p, c, (a,) = setup(t, 1)
+    winter = t.new_landing_page(k, p["id"], url="https://www.acme.test/winter", name="Winter")
+    t.new_landing_page(k, p["id"], url="https://www.acme.test/other", name="Other")
+    spring = t.new_landing_page(k, p["id"], url="https://www.acme.test/spring", name="Spring")
+    sel = t.new_campaign(k, p["id"], tracking={"landing_page_mode": "brand_selected",
+                                                "landing_page_ids": [spring["id"], winter["id"]]})
+    t.join_campaign(k, sel["id"], a["id"])
+    t1 = t.new_task(k, c["id"], partner_ids=[a["id"]])
+    t2 = t.new_task(k, sel["id"], partner_ids=[a["id"]])
+    items = {x["id"]: x for x in t.list_all(A + "/me/tasks", a["api_key"])}
+    for task in (t1, t2):
+        prog = items[task["id"]]["program"]
+        assert prog == {"id": p["id"], "name": p["name"], "default_landing_page": p["default_landing_page"],
+                        "permitted_domains": p["permitted_domains"]}, prog
+    assert items[t1["id"]]["campaign"]["landing_pages"] == []
+    pages = items[t2["id"]]["campaign"]["landing_pages"]
+    assert sorted(pages, key=lambda x: x["id"]) == [
+        {"id": winter["id"], "name": "Winter", "url": "https://www.acme.test/winter"},
+        {"id": spring["id"], "name": "Spring", "url": "https://www.acme.test/spring"}], pages
+    assert_problem(t.get(A + "/programs/%d/landing-pages" % p["id"], key=a["api_key"]), 403, "forbidden")
+
+
 def test_me_tasks_partner_only(t):
     k = t.new_brand()["api_key"]
     assert_problem(t.get(A + "/me/tasks", key=k), 403, "forbidden")

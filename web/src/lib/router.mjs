@@ -23,11 +23,14 @@ function emit() {
 
 export function navCount() { return count; }
 
-export function navigate(to, { replace = false } = {}) {
+// {sameScreen: true}: a new path that stays on the screen (a tab of Manage
+// campaign): navCount() does not grow, so the focus stays where it is.
+export function navigate(to, { replace = false, sameScreen = false } = {}) {
   const url = new URL(to, location.href);
   if (url.href === location.href && !replace) return;
   history[replace ? 'replaceState' : 'pushState'](null, '', url.pathname + url.search + url.hash);
-  if (!url.hash) window.scrollTo(0, 0);
+  if (!url.hash && !sameScreen) window.scrollTo(0, 0);
+  if (sameScreen) lastPath = url.pathname;
   emit();
 }
 

@@ -78,8 +78,9 @@ export function TabPanel({ id, selected, children }) {
 
 export const NO_ERRORS = Object.freeze({ fields: {}, alert: null });
 
+// (e.message: a text of the screen's own for this field, instead of the code's)
 export function describe(e) {
-  const msg = has(`error.${e.code}`) ? t(`error.${e.code}`) : e.detail || t('error.unknown');
+  const msg = e.message || (has(`error.${e.code}`) ? t(`error.${e.code}`) : e.detail || t('error.unknown'));
   return `${msg} (${e.code})`;
 }
 
