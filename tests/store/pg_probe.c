@@ -20,6 +20,9 @@
  *                         commit. Then one async write (row N). Prints
  *                         {"ok":..,"conflict":..,"notfound":..,"jobs":..,
  *                         "commits":..}
+ *   pg_probe accounts URL the account operations of postgres_accounts.c
+ *                         (create, by key, get; conflicts, absences):
+ *                         prints "ok", or the first check that failed
  */
 #include <pthread.h>
 #include <sched.h>
@@ -30,7 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "store/postgres.h"
+#include "store/postgres_internal.h"
 
 static atomic_bool g_gate_open; /* row 0's job is running */
 
@@ -139,6 +144,68 @@ static int cmd_write(const char *url, int n)
     return 0;
 }
 
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            printf("failed: %s (line %d)\n", #cond, __LINE__);                                     \
+            return 1;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static int cmd_accounts(const char *url)
+{
+    struct pg_store st;
+    struct tl_store *s = &st.base;
+    struct tl_account_new in = {0};
+    struct tl_account acc;
+    struct tl_actor who;
+    struct tl_arena *a = tl_arena_new(1 << 16);
+    int64_t id = 0, id2 = 0, key_id = -1, used = -1;
+    unsigned char unknown[32] = {0};
+    char why[512];
+
+    memset(&st, 0, sizeof(st));
+    if (a == NULL || tl_pg_open(url, NULL, &st.pg, why, sizeof(why)) != TL_OK) {
+        fprintf(stderr, "pg_probe: %s\n", a == NULL ? "out of memory" : why);
+        return 1;
+    }
+    in.kind = TL_ACCOUNT_BRAND;
+    in.name = "Acme";
+    memset(in.key_hash, 7, sizeof(in.key_hash));
+    in.key_prefix = "tlk_abc";
+    CHECK(pg_account_create(s, &in, &id) == TL_OK && id > 0);
+    CHECK(pg_actor_by_key(s, in.key_hash, &who, &key_id, &used) == TL_OK);
+    CHECK(who.account_id == id && who.kind == TL_ACCOUNT_BRAND && key_id > 0 && used == 0);
+    CHECK(pg_account_get(s, id, a, &acc) == TL_OK);
+    CHECK(acc.id == id && acc.kind == TL_ACCOUNT_BRAND && strcmp(acc.name, "Acme") == 0);
+    CHECK(acc.email == NULL && acc.created_at > 0);
+    /* the same key hash again: nothing of the second account is kept */
+    in.name = "Twin";
+    CHECK(pg_account_create(s, &in, &id2) == TL_ERR_CONFLICT);
+    /* a partner with a login; the same e-mail in capitals is taken */
+    in.kind = TL_ACCOUNT_PARTNER;
+    in.name = "Pat";
+    in.email = "pat@example.test";
+    in.user_email = "pat@example.test";
+    in.user_pw_hash = "$argon2id$x";
+    memset(in.key_hash, 8, sizeof(in.key_hash));
+    CHECK(pg_account_create(s, &in, &id2) == TL_OK && id2 > id);
+    CHECK(pg_account_get(s, id2, a, &acc) == TL_OK && acc.kind == TL_ACCOUNT_PARTNER);
+    CHECK(strcmp(acc.email, "pat@example.test") == 0);
+    memset(in.key_hash, 9, sizeof(in.key_hash));
+    in.user_email = "PAT@example.test";
+    CHECK(pg_account_create(s, &in, NULL) == TL_ERR_CONFLICT);
+    CHECK(pg_actor_by_key(s, in.key_hash, &who, NULL, NULL) == TL_ERR_NOTFOUND);
+    CHECK(pg_actor_by_key(s, unknown, &who, NULL, NULL) == TL_ERR_NOTFOUND);
+    CHECK(pg_account_get(s, id2 + 100, a, &acc) == TL_ERR_NOTFOUND);
+    in.name = NULL;
+    CHECK(pg_account_create(s, &in, NULL) == TL_ERR_INVALID);
+    tl_pg_close(st.pg);
+    tl_arena_free(a);
+    printf("ok\n");
+    return 0;
+}
+
 static enum tl_err noop_job(struct tl_pg_tx *tx, void *ctx)
 {
     (void)ctx;
@@ -186,7 +253,7 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "write") == 0)
         return cmd_write(argv[2], atoi(argv[3]));
     if (argc != 3) {
-        fprintf(stderr, "usage: pg_probe url|migrate|serve URL, pg_probe write URL N\n");
+        fprintf(stderr, "usage: pg_probe url|migrate|serve|accounts URL, pg_probe write URL N\n");
         return 2;
     }
     if (strcmp(argv[1], "url") == 0) {
@@ -210,6 +277,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "serve") == 0)
         return cmd_serve(argv[2]);
+    if (strcmp(argv[1], "accounts") == 0)
+        return cmd_accounts(argv[2]);
     fprintf(stderr, "pg_probe: unknown command %s\n", argv[1]);
     return 2;
 }

@@ -14,6 +14,7 @@ build/pg_probe against a throwaway PostgreSQL (tests/lib/pg.py):
 - outages: when PostgreSQL stops, ping and writes answer unavailable and
   the health is down; when it is back the engine reconnects on its own;
   each change is logged once;
+- accounts (postgres_accounts.c) on the engine, through pg_probe;
 - until every resource has a PostgreSQL file, tracklink refuses postgres://
   URLs with a clear error.
 """
@@ -177,3 +178,17 @@ def test_server_refuses_postgres_until_the_backend_is_complete(t):
         p = t.run_cli(*cmd, "--db", "postgres://tracklink@127.0.0.1:1/tracklink")
         assert p.returncode == 1, (cmd, p.returncode, p.stdout, p.stderr)
         assert "PostgreSQL backend not built yet" in p.stderr, p.stderr
+
+
+def test_accounts(t):
+    # postgres_accounts.c, the first resource on the engine: create (with
+    # its key, and its login when given), look up by key hash, get; a key
+    # hash or a login e-mail (in any case) taken already is a conflict that
+    # keeps nothing of the account.
+    with pg.Postgres() as db:
+        p = subprocess.run([probe(t), "accounts", db.url], capture_output=True, text=True,
+                           timeout=WAIT)
+        assert p.returncode == 0 and p.stdout.strip() == "ok", p.stdout + p.stderr
+        assert db.psql("SELECT count(*) FROM account").strip() == "2"
+        assert db.psql("SELECT count(*) FROM api_key").strip() == "2"
+        assert db.psql("SELECT email FROM app_user").strip() == "pat@example.test"
