@@ -18,7 +18,8 @@
 #include <sys/resource.h>
 
 #include "api/api.h"
-#include "api/demo.h"
+#include "cli/cli.h"
+#include "cli/demo.h"
 #include "core/url.h"
 #include "http/problem.h"
 #include "http/server.h"
@@ -52,6 +53,8 @@ struct opts {
     const char *email;
     const char *user_email;
     const char *user_password;
+    const char *campaign; /* admin clicks, admin report */
+    const char *click_id;
 };
 
 static const char usage_text[] =
@@ -63,6 +66,8 @@ static const char usage_text[] =
     "  admin create-brand --name NAME [--user-email E --user-password P]\n"
     "  admin create-partner --name NAME --email E [--user-email E --user-password P]\n"
     "  admin load-demo --clicks N --days N --campaigns N --partners N [--seed N]\n"
+    "  admin clicks [--campaign ID] [--click-id ID]   the stored clicks, a JSON line each\n"
+    "  admin report [--campaign ID]   the rollups' totals per currency\n"
     "  version   print the version\n"
     "\n"
     "serve flags (environment variable in brackets):\n"
@@ -253,6 +258,10 @@ static int parse_flags(int argc, char **argv, const char *const *allowed, struct
             o->user_email = val;
         else if (strcmp(name, "--user-password") == 0)
             o->user_password = val;
+        else if (strcmp(name, "--campaign") == 0)
+            o->campaign = val;
+        else if (strcmp(name, "--click-id") == 0)
+            o->click_id = val;
     }
     return 0;
 }
@@ -321,6 +330,13 @@ static int open_store(const char *db, struct tl_store **out)
 
     if (tl_store_open(db, out, why, sizeof(why)) != TL_OK) {
         fprintf(stderr, "tracklink: cannot open the database %s: %s\n", db, why);
+        return 1;
+    }
+    /* The API key cache hears of revoked keys from the store. */
+    if (tl_store_subscribe(*out, tl_api_keys_on_change, *out) != TL_OK) {
+        fprintf(stderr, "tracklink: out of memory\n");
+        tl_store_close(*out);
+        *out = NULL;
         return 1;
     }
     return 0;
@@ -466,7 +482,7 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     app.store = store;
     rjcfg.store = store;
-    fprintf(stderr, "tracklink: migrations applied: %d\n", store->ops->migrations_applied(store));
+    fprintf(stderr, "tracklink: migrations applied: %d\n", tl_store_migrations_applied(store));
     fflush(stderr);
 
     memset(&tcfg, 0, sizeof(tcfg));
@@ -480,6 +496,13 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     app.track = track;
+    /* The link cache hears of every committed change that it depends on. */
+    if (tl_store_subscribe(store, tl_cache_on_change, tl_track_cache(track)) != TL_OK) {
+        fprintf(stderr, "tracklink: out of memory\n");
+        tl_track_stop(track);
+        tl_store_close(store);
+        return 1;
+    }
     pbcfg.store = store;
     pbcfg.allow_private = o.allow_private_postbacks;
     app.postbacks = tl_postbacks_start(&pbcfg, why, sizeof(why));
@@ -566,107 +589,86 @@ static int cmd_migrate(int argc, char **argv)
         return rc;
     if (open_store(o.db, &store) != 0)
         return 1;
-    printf("{\"applied\":%d}\n", store->ops->migrations_applied(store));
+    printf("{\"applied\":%d}\n", tl_store_migrations_applied(store));
     fflush(stdout);
     tl_store_close(store);
     return 0;
 }
 
-/* Prints a problem as the API would render it, on stderr. */
-static void print_problem(const struct tl_problem *p)
+/* An id flag's value: decimal, 1..2^63-1. */
+static bool parse_id(const char *s, int64_t *out)
 {
-    size_t len;
-    int status;
-    char *body = tl_http_problem_render(p, &status, &len);
+    int64_t v = 0;
+    size_t i;
 
-    if (body == NULL) {
-        fprintf(stderr, "tracklink: %s\n", p->detail);
-        return;
+    if (s == NULL || s[0] == '\0' || strlen(s) > 18)
+        return false;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
     }
-    fprintf(stderr, "%s\n", body);
-    free(body);
+    *out = v;
+    return v > 0;
 }
 
+/* `tracklink admin ...`: the flags, the store, then the command in cli/. */
 static int cmd_admin(int argc, char **argv)
 {
     static const char *const brand_flags[] = {"--name", "--user-email", "--user-password", "--db",
                                               NULL};
     static const char *const partner_flags[] = {"--name",          "--email", "--user-email",
                                                 "--user-password", "--db",    NULL};
-    enum tl_account_kind kind;
+    static const char *const clicks_flags[] = {"--campaign", "--click-id", "--db", NULL};
+    static const char *const report_flags[] = {"--campaign", "--db", NULL};
+    struct tl_cli_account acc;
     struct tl_store *store = NULL;
-    struct tl_problem prob;
-    struct tl_app app;
+    const char *const *allowed;
+    const char *cmd;
     struct opts o;
-    json_t *body = NULL, *user = NULL, *out = NULL;
-    char *text;
+    int64_t campaign_id = 0;
     int rc;
 
     if (argc < 1)
-        return bad_usage("admin needs a command: %s", "create-brand | create-partner");
-    if (strcmp(argv[0], "load-demo") == 0)
+        return bad_usage("admin needs a command: %s",
+                         "create-brand | create-partner | load-demo | clicks | report");
+    cmd = argv[0];
+    if (strcmp(cmd, "load-demo") == 0)
         return tl_demo_main(argc - 1, argv + 1);
-    if (strcmp(argv[0], "create-brand") == 0)
-        kind = TL_ACCOUNT_BRAND;
-    else if (strcmp(argv[0], "create-partner") == 0)
-        kind = TL_ACCOUNT_PARTNER;
+    if (strcmp(cmd, "create-brand") == 0)
+        allowed = brand_flags;
+    else if (strcmp(cmd, "create-partner") == 0)
+        allowed = partner_flags;
+    else if (strcmp(cmd, "clicks") == 0)
+        allowed = clicks_flags;
+    else if (strcmp(cmd, "report") == 0)
+        allowed = report_flags;
     else
-        return bad_usage("unknown admin command: %s", argv[0]);
+        return bad_usage("unknown admin command: %s", cmd);
     rc = opts_init(&o);
     if (rc == 0)
-        rc = parse_flags(argc - 1, argv + 1, kind == TL_ACCOUNT_BRAND ? brand_flags : partner_flags,
-                         &o);
+        rc = parse_flags(argc - 1, argv + 1, allowed, &o);
     if (rc != 0)
         return rc;
-
-    /* The same body as POST /api/v1/brands or /partners, so the same rules apply. */
-    body = json_object();
-    if (body == NULL)
-        goto oom;
-    if (o.name != NULL && json_object_set_new(body, "name", json_string(o.name)) != 0)
-        goto oom;
-    if (o.email != NULL && json_object_set_new(body, "email", json_string(o.email)) != 0)
-        goto oom;
-    if (o.user_email != NULL || o.user_password != NULL) {
-        user = json_object();
-        if (user == NULL || json_object_set_new(body, "user", user) != 0)
-            goto oom;
-        if (o.user_email != NULL &&
-            json_object_set_new(user, "email", json_string(o.user_email)) != 0)
-            goto oom;
-        if (o.user_password != NULL &&
-            json_object_set_new(user, "password", json_string(o.user_password)) != 0)
-            goto oom;
-    }
-    if (open_store(o.db, &store) != 0) {
-        json_decref(body);
+    if (o.campaign != NULL && !parse_id(o.campaign, &campaign_id))
+        return bad_usage("bad --campaign: %s", o.campaign);
+    if (open_store(o.db, &store) != 0)
         return 1;
+    if (strcmp(cmd, "clicks") == 0) {
+        rc = tl_cli_clicks(store, campaign_id, o.click_id);
+    } else if (strcmp(cmd, "report") == 0) {
+        rc = tl_cli_report(store, campaign_id);
+    } else {
+        memset(&acc, 0, sizeof(acc));
+        acc.kind = allowed == brand_flags ? TL_ACCOUNT_BRAND : TL_ACCOUNT_PARTNER;
+        acc.name = o.name;
+        acc.email = o.email;
+        acc.user_email = o.user_email;
+        acc.user_password = o.user_password;
+        rc = tl_cli_account_create(store, &acc);
     }
-    memset(&app, 0, sizeof(app));
-    app.store = store;
-    tl_problem_init(&prob);
-    if (tl_api_account_create(&app, kind, body, &out, &prob) != TL_OK) {
-        print_problem(&prob);
-        rc = 1;
-        goto out;
-    }
-    text = json_dumps(out, JSON_COMPACT);
-    if (text == NULL)
-        goto oom;
-    printf("%s\n", text);
-    fflush(stdout);
-    free(text);
-    rc = 0;
-out:
-    json_decref(out);
-    json_decref(body);
     tl_store_close(store);
     return rc;
-oom:
-    /* json_string() also fails on invalid UTF-8, which is what a user can cause. */
-    fprintf(stderr, "tracklink: out of memory, or a flag value is not UTF-8\n");
-    rc = 1;
-    goto out;
 }
 
 int main(int argc, char **argv)

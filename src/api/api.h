@@ -85,9 +85,10 @@ void tl_api_key_hash(const char *key, unsigned char out[32]);
 void tl_api_key_new(char key[TL_API_KEY_LEN + 1], char prefix[TL_API_KEY_PREFIX_LEN + 1],
                     unsigned char hash[32]);
 
-/* Forgets a key that was revoked (its hash), so that it fails from the next
- * request on, on every path. Call once its deletion has committed. */
-void tl_api_key_forget(struct tl_app *app, const unsigned char hash[32]);
+/* The store's change listener of the API key cache (tl_store_subscribe,
+ * with the store as ctx): a revoked key is forgotten, so that it fails from
+ * the next request on, on every path. */
+void tl_api_keys_on_change(void *store, const struct tl_change *change);
 
 /* UI sessions (auth.c, session.c). */
 #define TL_SESSION_COOKIE    "tl_session"
@@ -125,14 +126,5 @@ enum tl_err tl_api_origin_check(const struct tl_app *app, const struct tl_req *r
  */
 enum tl_err tl_api_account_create(struct tl_app *app, enum tl_account_kind kind, json_t *body,
                                   json_t **out, struct tl_problem *prob);
-
-/*
- * Tells the redirect path's link cache what changed: a program (its
- * default, domains, click id parameter), a campaign (its state, or the
- * assignments and links in it; 0 for none), and whether links were
- * created. Call after the change has committed.
- */
-void tl_api_invalidate(struct tl_app *app, int64_t program_id, int64_t campaign_id,
-                       bool links_created);
 
 #endif

@@ -14,7 +14,8 @@
  *
  * Keys the store knew are remembered here for a while, so that an API
  * request does not pay a store read to learn who is calling; a revoked key
- * is forgotten in the same moment (tl_api_key_forget). The last-used time
+ * is forgotten in the same moment: the store announces it
+ * (tl_api_keys_on_change). The last-used time
  * of a key and the idle expiry of a session are written at most once a
  * minute each, by store jobs that nobody waits for.
  */
@@ -32,7 +33,7 @@
 /*
  * Recently seen keys, direct-mapped by the hash. The time to live bounds
  * how long a change the cache is not told about could go unseen; a
- * revocation tells it (tl_api_key_forget). gen counts forgets: a lookup
+ * revocation tells it (tl_api_keys_on_change). gen counts forgets: a lookup
  * that started before one does not remember what it read, since that may
  * be the key just revoked.
  */
@@ -99,13 +100,16 @@ static void key_remember(const void *store, const unsigned char hash[32],
     pthread_mutex_unlock(&key_mu);
 }
 
-void tl_api_key_forget(struct tl_app *app, const unsigned char hash[32])
+void tl_api_keys_on_change(void *store, const struct tl_change *change)
 {
-    struct key_entry *e = key_slot(hash);
+    struct key_entry *e;
 
+    if (change->kind != TL_CHANGE_API_KEY_REVOKED || change->key_hash == NULL)
+        return;
+    e = key_slot(change->key_hash);
     pthread_mutex_lock(&key_mu);
     key_gen++;
-    if (e->store == app->store && sodium_memcmp(e->hash, hash, 32) == 0)
+    if (e->store == store && sodium_memcmp(e->hash, change->key_hash, 32) == 0)
         memset(e, 0, sizeof(*e));
     pthread_mutex_unlock(&key_mu);
 }

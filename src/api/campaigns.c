@@ -246,7 +246,6 @@ static enum tl_err after_change(struct tl_req *req, const struct tl_campaign *c,
                                 struct tl_problem *prob)
 {
     (void)prob;
-    tl_api_invalidate(req->app, 0, c->id, false);
     return tl_api_links_ensure_defaults(req->app, c);
 }
 

@@ -519,7 +519,8 @@ static enum tl_err conv_finish(struct tl_req *req, void *ctx, struct tl_resp *re
  * costs one store job and no read transaction. On the front's thread
  * (!req->may_block) the request is suspended while the store works
  * (conversion_record_async) and answered by conv_finish; TL_ERR_AGAIN when
- * it cannot be (libmicrohttpd's thread then runs it, blocking).
+ * it cannot be, or when the store cannot queue writes (libmicrohttpd's
+ * thread then runs it, blocking).
  */
 static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_problem *prob,
                           struct conv_job *j)
@@ -544,6 +545,9 @@ static enum tl_err create(struct tl_req *req, struct tl_resp *resp, struct tl_pr
     if (!req->may_block) {
         enum tl_err queued;
 
+        /* A backend that cannot queue writes would block the front. */
+        if (!tl_store_can(app->store, TL_STORE_QUEUED_WRITES))
+            return TL_ERR_AGAIN;
         j->token = tl_req_suspend(req, conv_finish, j);
         if (j->token == NULL)
             return TL_ERR_AGAIN;

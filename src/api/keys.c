@@ -145,7 +145,6 @@ TL_HANDLER(tl_api_keys_revoke)
                               "another key first");
     if (err != TL_OK)
         return tl_problem_set(prob, err, NULL, NULL, "could not revoke the API key");
-    tl_api_key_forget(app, hash);
     resp->status = 204;
     return TL_OK;
 }

@@ -330,8 +330,6 @@ TL_HANDLER(tl_api_links_create)
     }
     if (err != TL_OK)
         goto out;
-    if (created)
-        tl_api_invalidate(app, 0, c.id, true);
     o = tl_api_link_json(app, &req->actor, &out, p.default_landing_page);
     err = tl_out_json(resp, created ? 201 : 200, o);
 out:
@@ -522,7 +520,6 @@ TL_HANDLER(tl_api_links_patch)
         err = TL_STORE(app->store, link_set_active, &req->actor, l.id, active);
         if (err != TL_OK)
             goto out;
-        tl_api_invalidate(app, 0, l.campaign_id, false);
         l.active = active;
     }
     err = tl_out_json(resp, 200, tl_api_link_json(app, &req->actor, &l, p.default_landing_page));
@@ -612,13 +609,9 @@ TL_HANDLER(tl_api_links_qr)
 enum tl_err tl_api_links_ensure_defaults(struct tl_app *app, const struct tl_campaign *c)
 {
     size_t made;
-    enum tl_err err;
 
     if (c->status != TL_CAMPAIGN_ACTIVE || !c->tracking_enabled ||
         c->lp_mode != TL_LP_PROGRAM_DEFAULT)
         return TL_OK;
-    err = TL_STORE(app->store, link_ensure_defaults, c->id, &made);
-    if (err == TL_OK && made > 0)
-        tl_api_invalidate(app, 0, c->id, true);
-    return err;
+    return TL_STORE(app->store, link_ensure_defaults, c->id, &made);
 }

@@ -13,7 +13,7 @@ TL_HANDLER(tl_api_healthz)
     json_t *o;
     enum tl_err err;
 
-    err = app->store->ops->ping(app->store);
+    err = tl_store_ping(app->store);
     if (err != TL_OK)
         return tl_problem_set(prob, TL_ERR_BUSY, "unavailable", NULL,
                               "the store cannot be reached");

@@ -372,7 +372,6 @@ TL_HANDLER(tl_api_programs_patch)
         err = store_fail(prob, err, "program");
         goto out;
     }
-    tl_api_invalidate(app, p.id, 0, false);
     err = answer_program(req, resp, p.id, 200, prob);
 out:
     json_decref(body);

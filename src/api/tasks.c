@@ -46,7 +46,6 @@ static enum tl_err after_assignment(struct tl_req *req, const struct tl_campaign
                                     struct tl_problem *prob)
 {
     (void)prob;
-    tl_api_invalidate(req->app, 0, c->id, false);
     return tl_api_links_ensure_defaults(req->app, c);
 }
 

@@ -1,6 +1,13 @@
 /*
- * sqlite.c: the SQLite backend of the store (struct tl_store_ops, see
- * store.h), the default for a single machine.
+ * sqlite.c: the engine of the SQLite backend of the store (struct
+ * tl_backend_ops, see backend.h), the default for a single machine:
+ * connections, the statement cache, the group-commit writer, migrations,
+ * the checkpointer, and the helpers that the resource files share. One
+ * file per resource holds the SQL: sqlite_accounts.c, sqlite_programs.c
+ * (with landing pages), sqlite_members.c, sqlite_campaigns.c,
+ * sqlite_tasks.c, sqlite_links.c, sqlite_track.c (redirects and clicks),
+ * sqlite_rollup.c, sqlite_reports.c, sqlite_conversions.c (with postbacks),
+ * sqlite_rejected.c. The table of operations is at the end of this file.
  *
  * Connections. Every connection runs in WAL mode with synchronous=FULL (a
  * write is on disk when it returns), foreign keys on and a 5 s busy timeout.
@@ -20,14 +27,13 @@
  * and cached by the address of their SQL text, which must therefore be a
  * string with static storage.
  *
- * SQLite result codes never leave this file: they become enum tl_err
+ * SQLite result codes never leave the sqlite*.c files: they become enum tl_err
  * (unique violations are TL_ERR_CONFLICT). Tenancy is enforced in the SQL
  * itself: see the VIS_* and OWN_* predicates.
  */
 #include "store/sqlite.h"
 #include "store/sqlite_internal.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -45,7 +51,7 @@
 extern const struct tl_embedded tl_migrations_sqlite[];
 extern const size_t tl_migrations_sqlite_n;
 
-static const struct tl_store_ops sqlite_ops;
+static const struct tl_backend_ops sqlite_ops;
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -467,7 +473,7 @@ static void run_batch(struct conn *c, struct job *batch)
         err = sq_exec_cached(c, SQL_SAVEPOINT);
         if (err != TL_OK)
             goto abort;
-        j->err = j->fn(c, j->ctx);
+        j->err = j->fn != NULL ? j->fn(c, j->ctx) : j->tx_fn((struct tl_tx *)(void *)c, j->ctx);
         /* Some failures (disk full, I/O) roll back the whole transaction. */
         if (sqlite3_get_autocommit(c->db)) {
             err = TL_ERR_IO;
@@ -568,14 +574,15 @@ static void *writer_main(void *arg)
 }
 
 /*
- * Runs fn(writer connection, ctx) on the writer thread, inside a savepoint
- * of a group-committed transaction, and waits until that transaction has
- * committed. Returns fn's error, TL_ERR_IO when the commit failed, or
- * TL_ERR_BUSY when the store is closing. This is the one way to write.
+ * Runs fn(writer connection, ctx), or tx_fn(the same as a tl_tx, ctx), on
+ * the writer thread, inside a savepoint of a group-committed transaction, and waits until that
+ * transaction has committed. Returns fn's error, TL_ERR_IO when the commit failed, or TL_ERR_BUSY
+ * when the store is closing. This is the one way to write (sq_run_job for the backend's own jobs,
+ * st_write for the store's rules).
  */
-enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
+static enum tl_err run_job(struct sqlite_store *st, job_fn fn, tl_tx_fn tx_fn, void *ctx)
 {
-    struct job j = {fn, ctx, TL_OK, NULL, {{0}}, {NULL, NULL}, NULL, NULL};
+    struct job j = {fn, ctx, tx_fn, TL_OK, NULL, {{0}}, {NULL, NULL}, NULL, NULL};
     int i;
 
     if (sem_init(&j.done, 0, 0) != 0)
@@ -609,14 +616,15 @@ enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
     return j.err;
 }
 
-enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
-                          void (*on_done)(void *arg, enum tl_err err), void *arg)
+static enum tl_err submit_job(struct sqlite_store *st, job_fn fn, tl_tx_fn tx_fn, void *ctx,
+                              void (*on_done)(void *arg, enum tl_err err), void *arg)
 {
     struct job *j = calloc(1, sizeof(*j));
 
     if (j == NULL)
         return TL_ERR_NOMEM;
     j->fn = fn;
+    j->tx_fn = tx_fn;
     j->ctx = ctx;
     j->on_done = on_done;
     j->done_arg = arg;
@@ -635,6 +643,30 @@ enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
     pthread_cond_signal(&st->work_cv);
     pthread_mutex_unlock(&st->mu);
     return TL_OK;
+}
+
+enum tl_err sq_run_job(struct sqlite_store *st, job_fn fn, void *ctx)
+{
+    return run_job(st, fn, NULL, ctx);
+}
+
+enum tl_err sq_submit_job(struct sqlite_store *st, job_fn fn, void *ctx,
+                          void (*on_done)(void *arg, enum tl_err err), void *arg)
+{
+    return submit_job(st, fn, NULL, ctx, on_done, arg);
+}
+
+/* backend.h's write: fn(tx, ctx) as a writer job, waited for. */
+static enum tl_err st_write(struct tl_store *s, tl_tx_fn fn, void *ctx)
+{
+    return run_job((struct sqlite_store *)s, NULL, fn, ctx);
+}
+
+/* backend.h's write_async: fn(tx, ctx) as a writer job, not waited for. */
+static enum tl_err st_write_async(struct tl_store *s, tl_tx_fn fn, void *ctx,
+                                  void (*done)(void *arg, enum tl_err err), void *arg)
+{
+    return submit_job((struct sqlite_store *)s, NULL, fn, ctx, done, arg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -843,7 +875,7 @@ enum tl_err tl_sqlite_open(const char *path, struct tl_store **out, char *why, s
     st = calloc(1, sizeof(*st));
     if (st == NULL)
         return TL_ERR_NOMEM;
-    st->base.ops = &sqlite_ops;
+    tl_store_init(&st->base, &sqlite_ops);
     pthread_mutex_init(&st->mu, NULL);
     pthread_mutex_init(&st->readers_mu, NULL);
     {
@@ -1076,1192 +1108,24 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* programs */
+/* the table */
 
-#define PROGRAM_COLS                                                                               \
-    "p.id, p.brand_id, p.name, p.default_landing_page, p.permitted_domains,"                       \
-    " p.click_id_param, p.referral_window_days, p.currency, p.postback_key, p.created_at,"         \
-    " p.updated_at"
-
-/* Encodes domains as a JSON array (malloc'd; NULL array gives NULL). */
-static enum tl_err domains_encode(const char **d, size_t n, char **out)
-{
-    json_t *arr;
-    size_t i;
-
-    *out = NULL;
-    if (d == NULL)
-        return TL_OK;
-    arr = json_array();
-    if (arr == NULL)
-        return TL_ERR_NOMEM;
-    for (i = 0; i < n; i++) {
-        if (d[i] == NULL || json_array_append_new(arr, json_string(d[i])) != 0) {
-            json_decref(arr);
-            return d[i] == NULL ? TL_ERR_INVALID : TL_ERR_NOMEM;
-        }
-    }
-    *out = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    return *out != NULL ? TL_OK : TL_ERR_NOMEM;
-}
-
-enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
-                              size_t *n_out)
-{
-    const char *text = (const char *)sqlite3_column_text(s, col);
-    const char **d = NULL;
-    json_t *arr, *v;
-    enum tl_err err = TL_OK;
-    size_t i, n;
-
-    *out = NULL;
-    *n_out = 0;
-    if (text == NULL)
-        return TL_OK;
-    arr = json_loadb(text, (size_t)sqlite3_column_bytes(s, col), 0, NULL);
-    if (arr == NULL || !json_is_array(arr)) {
-        err = TL_ERR_IO;
-        goto out;
-    }
-    n = json_array_size(arr);
-    if (n > 0) {
-        d = tl_arena_alloc(a, n * sizeof(*d));
-        if (d == NULL) {
-            err = TL_ERR_NOMEM;
-            goto out;
-        }
-    }
-    json_array_foreach(arr, i, v)
-    {
-        if (!json_is_string(v)) {
-            err = TL_ERR_IO;
-            goto out;
-        }
-        d[i] = tl_arena_strndup(a, json_string_value(v), json_string_length(v));
-        if (d[i] == NULL) {
-            err = TL_ERR_NOMEM;
-            goto out;
-        }
-    }
-    *out = d;
-    *n_out = n;
-out:
-    json_decref(arr);
-    return err;
-}
-
-enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                            struct tl_arena *a, void *item)
-{
-    struct tl_program *p = item;
-    enum tl_err err;
-
-    (void)c;
-    (void)who;
-    memset(p, 0, sizeof(*p));
-    p->id = sqlite3_column_int64(s, 0);
-    p->brand_id = sqlite3_column_int64(s, 1);
-    p->referral_window_days = sqlite3_column_int(s, 6);
-    p->created_at = sqlite3_column_int64(s, 9);
-    p->updated_at = sqlite3_column_int64(s, 10);
-    if ((err = sq_col_str(s, 2, a, &p->name)) != TL_OK ||
-        (err = sq_col_str(s, 3, a, &p->default_landing_page)) != TL_OK ||
-        (err = sq_domains_decode(s, 4, a, &p->permitted_domains, &p->n_permitted_domains)) !=
-            TL_OK ||
-        (err = sq_col_str(s, 5, a, &p->click_id_param)) != TL_OK ||
-        (err = sq_col_str(s, 7, a, &p->currency)) != TL_OK ||
-        (err = sq_col_str(s, 8, a, &p->postback_key)) != TL_OK)
-        return err;
-    return TL_OK;
-}
-
-struct program_write_ctx {
-    const struct tl_actor *who;
-    const struct tl_program *in;
-    const char *domains; /* JSON */
-    int64_t now;
-    int64_t id;
-};
-
-static const char SQL_BRAND_EXISTS[] = "SELECT 1 FROM account WHERE id = ?1 AND kind = 'brand'";
-static const char SQL_PROGRAM_INSERT[] =
-    "INSERT INTO program (brand_id, name, default_landing_page, permitted_domains,"
-    " click_id_param, referral_window_days, currency, postback_key, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, COALESCE(?4, '[]'), COALESCE(?5, 'clickid'), ?6, COALESCE(?7, 'USD'),"
-    " ?8, ?9, ?10)";
-
-static enum tl_err program_create_job(struct conn *c, void *arg)
-{
-    struct program_write_ctx *x = arg;
-    const struct tl_program *in = x->in;
-    int64_t brand_id = x->who->account_id;
-    sqlite3_stmt *s;
-    enum tl_err err;
-
-    if (x->who->kind == TL_ACCOUNT_ADMIN) {
-        brand_id = in->brand_id;
-        err = sq_prep(c, SQL_BRAND_EXISTS, &s);
-        if (err != TL_OK)
-            return err;
-        sqlite3_bind_int64(s, 1, brand_id);
-        err = sq_step_row(c, s);
-        sq_done(s);
-        if (err != TL_OK)
-            return err;
-    }
-    err = sq_prep(c, SQL_PROGRAM_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, brand_id);
-    sq_bind_str(s, 2, in->name);
-    sq_bind_str(s, 3, in->default_landing_page);
-    sq_bind_str(s, 4, x->domains);
-    sq_bind_str(s, 5, in->click_id_param);
-    sqlite3_bind_int(s, 6, in->referral_window_days > 0 ? in->referral_window_days : 30);
-    sq_bind_str(s, 7, in->currency);
-    sq_bind_str(s, 8, in->postback_key);
-    sqlite3_bind_int64(s, 9, in->created_at > 0 ? in->created_at : x->now);
-    sqlite3_bind_int64(s, 10, in->created_at > 0 ? in->created_at : x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err == TL_OK)
-        x->id = sqlite3_last_insert_rowid(c->db);
-    return err;
-}
-
-static enum tl_err st_program_create(struct tl_store *s, const struct tl_actor *who,
-                                     const struct tl_program *in, int64_t *id_out)
-{
-    struct program_write_ctx x = {who, in, NULL, tl_time_now_ms(), 0};
-    char *domains = NULL;
-    enum tl_err err;
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = domains_encode(in->permitted_domains, in->n_permitted_domains, &domains);
-    if (err != TL_OK)
-        return err;
-    x.domains = domains;
-    err = sq_run_job((struct sqlite_store *)s, program_create_job, &x);
-    if (err == TL_OK && id_out != NULL)
-        *id_out = x.id;
-    free(domains);
-    return err;
-}
-
-static const char SQL_PROGRAM_GET[] =
-    "SELECT " PROGRAM_COLS " FROM program p WHERE p.id = ?1 AND " VIS_PROGRAM;
-
-static enum tl_err st_program_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                                  struct tl_arena *a, struct tl_program *out)
-{
-    return sq_get_one(s, SQL_PROGRAM_GET, id, who, a, sq_fill_program, out);
-}
-
-/* List queries: ?1 after, ?2 limit + 1, ?3 the actor's account. */
-static const char SQL_PROGRAM_LIST_ADMIN[] =
-    "SELECT " PROGRAM_COLS " FROM program p WHERE p.id > ?1 ORDER BY p.id LIMIT ?2";
-static const char SQL_PROGRAM_LIST_BRAND[] =
-    "SELECT " PROGRAM_COLS " FROM program p WHERE p.brand_id = ?3 AND p.id > ?1"
-    " ORDER BY p.id LIMIT ?2";
-static const char SQL_PROGRAM_LIST_PARTNER[] =
-    "SELECT " PROGRAM_COLS " FROM program_partner m JOIN program p ON p.id = m.program_id"
-    " WHERE m.partner_id = ?3 AND m.program_id > ?1 ORDER BY m.program_id LIMIT ?2";
-
-/* Binds the paging parameters ?1 after, ?2 limit + 1 and ?3 the actor. */
-void sq_bind_page(sqlite3_stmt *q, int64_t after, int limit, const struct tl_actor *who)
-{
-    sqlite3_bind_int64(q, 1, after);
-    sqlite3_bind_int(q, 2, limit + 1);
-    sq_bind_i64(q, 3, who->account_id);
-}
-
-const char *sq_by_kind(const struct tl_actor *who, const char *admin, const char *brand,
-                       const char *partner)
-{
-    return who->kind == TL_ACCOUNT_ADMIN ? admin : who->kind == TL_ACCOUNT_BRAND ? brand : partner;
-}
-
-static enum tl_err st_program_list(struct tl_store *s, const struct tl_actor *who,
-                                   const struct tl_page *page, struct tl_arena *a,
-                                   struct tl_program **items, size_t *n, bool *more)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-    int64_t after;
-    int limit;
-    void *arr = NULL;
-
-    *items = NULL;
-    sq_list_init(n, more);
-    if (!sq_actor_valid(who))
-        return TL_OK;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    sq_page_norm(page, &after, &limit);
-    err = sq_prep(
-        c,
-        sq_by_kind(who, SQL_PROGRAM_LIST_ADMIN, SQL_PROGRAM_LIST_BRAND, SQL_PROGRAM_LIST_PARTNER),
-        &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_page(q, after, limit, who);
-    err = sq_collect(c, q, limit, who, a, sizeof(**items), sq_fill_program, &arr, n, more);
-    *items = arr;
-    return err;
-}
-
-static const char SQL_PROGRAM_UPDATE[] =
-    "UPDATE program SET name = COALESCE(?4, name),"
-    " default_landing_page = COALESCE(?5, default_landing_page),"
-    " permitted_domains = COALESCE(?6, permitted_domains),"
-    " click_id_param = COALESCE(?7, click_id_param),"
-    " referral_window_days = COALESCE(?8, referral_window_days),"
-    " currency = COALESCE(?9, currency), postback_key = COALESCE(?10, postback_key),"
-    " updated_at = ?11"
-    " WHERE id = ?1 AND (?2 = 1 OR (?2 = 2 AND brand_id = ?3))";
-
-static enum tl_err program_update_job(struct conn *c, void *arg)
-{
-    struct program_write_ctx *x = arg;
-    const struct tl_program *in = x->in;
-    sqlite3_stmt *s;
-    enum tl_err err;
-
-    err = sq_prep(c, SQL_PROGRAM_UPDATE, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(s, in->id, x->who);
-    sq_bind_str(s, 4, in->name);
-    sq_bind_str(s, 5, in->default_landing_page);
-    sq_bind_str(s, 6, x->domains);
-    sq_bind_str(s, 7, in->click_id_param);
-    if (in->referral_window_days > 0)
-        sqlite3_bind_int(s, 8, in->referral_window_days);
-    sq_bind_str(s, 9, in->currency);
-    sq_bind_str(s, 10, in->postback_key);
-    sqlite3_bind_int64(s, 11, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err == TL_OK && sqlite3_changes(c->db) == 0)
-        err = TL_ERR_NOTFOUND;
-    return err;
-}
-
-static enum tl_err st_program_update(struct tl_store *s, const struct tl_actor *who,
-                                     const struct tl_program *in)
-{
-    struct program_write_ctx x = {who, in, NULL, tl_time_now_ms(), 0};
-    char *domains = NULL;
-    enum tl_err err;
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = domains_encode(in->permitted_domains, in->n_permitted_domains, &domains);
-    if (err != TL_OK)
-        return err;
-    x.domains = domains;
-    err = sq_run_job((struct sqlite_store *)s, program_update_job, &x);
-    free(domains);
-    return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* landing pages */
-
-#define LP_COLS "l.id, l.program_id, l.name, l.url, l.created_at"
-
-static enum tl_err fill_landing_page(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                                     struct tl_arena *a, void *item)
-{
-    struct tl_landing_page *l = item;
-    enum tl_err err;
-
-    (void)c;
-    (void)who;
-    memset(l, 0, sizeof(*l));
-    l->id = sqlite3_column_int64(s, 0);
-    l->program_id = sqlite3_column_int64(s, 1);
-    l->created_at = sqlite3_column_int64(s, 4);
-    if ((err = sq_col_str(s, 2, a, &l->name)) != TL_OK)
-        return err;
-    return sq_col_str(s, 3, a, &l->url);
-}
-
-struct lp_create_ctx {
-    const struct tl_actor *who;
-    const struct tl_landing_page *in;
-    int64_t now;
-    int64_t id;
-};
-
-static const char SQL_PROGRAM_OWN[] =
-    "SELECT p.brand_id FROM program p WHERE p.id = ?1 AND " OWN("p");
-static const char SQL_LP_INSERT[] =
-    "INSERT INTO landing_page (program_id, name, url, created_at) VALUES (?1, ?2, ?3, ?4)";
-
-static enum tl_err lp_create_job(struct conn *c, void *arg)
-{
-    struct lp_create_ctx *x = arg;
-    sqlite3_stmt *s;
-    enum tl_err err;
-
-    err = sq_check_who(c, SQL_PROGRAM_OWN, x->in->program_id, x->who);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, SQL_LP_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, x->in->program_id);
-    sq_bind_str(s, 2, x->in->name);
-    sq_bind_str(s, 3, x->in->url);
-    sqlite3_bind_int64(s, 4, x->in->created_at > 0 ? x->in->created_at : x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err == TL_OK)
-        x->id = sqlite3_last_insert_rowid(c->db);
-    return err;
-}
-
-static enum tl_err st_landing_page_create(struct tl_store *s, const struct tl_actor *who,
-                                          const struct tl_landing_page *in, int64_t *id_out)
-{
-    struct lp_create_ctx x = {who, in, tl_time_now_ms(), 0};
-    enum tl_err err;
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_run_job((struct sqlite_store *)s, lp_create_job, &x);
-    if (err == TL_OK && id_out != NULL)
-        *id_out = x.id;
-    return err;
-}
-
-static const char SQL_LP_GET[] =
-    "SELECT " LP_COLS " FROM landing_page l JOIN program p ON p.id = l.program_id"
-    " WHERE l.id = ?1 AND " VIS_PROGRAM;
-
-static enum tl_err st_landing_page_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                                       struct tl_arena *a, struct tl_landing_page *out)
-{
-    return sq_get_one(s, SQL_LP_GET, id, who, a, fill_landing_page, out);
-}
-
-static const char SQL_PROGRAM_VISIBLE[] =
-    "SELECT 1 FROM program p WHERE p.id = ?1 AND " VIS_PROGRAM;
-static const char SQL_LP_LIST[] =
-    "SELECT " LP_COLS " FROM landing_page l WHERE l.program_id = ?3 AND l.id > ?1"
-    " ORDER BY l.id LIMIT ?2";
-
-static enum tl_err st_landing_page_list(struct tl_store *s, const struct tl_actor *who,
-                                        int64_t program_id, const struct tl_page *page,
-                                        struct tl_arena *a, struct tl_landing_page **items,
-                                        size_t *n, bool *more)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-    int64_t after;
-    int limit;
-    void *arr = NULL;
-
-    *items = NULL;
-    sq_list_init(n, more);
-    if (!sq_actor_valid(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    sq_page_norm(page, &after, &limit);
-    err = sq_read_begin(c);
-    if (err != TL_OK)
-        return err;
-    err = sq_check_who(c, SQL_PROGRAM_VISIBLE, program_id, who);
-    if (err != TL_OK)
-        goto out;
-    err = sq_prep(c, SQL_LP_LIST, &q);
-    if (err != TL_OK)
-        goto out;
-    sqlite3_bind_int64(q, 1, after);
-    sqlite3_bind_int(q, 2, limit + 1);
-    sqlite3_bind_int64(q, 3, program_id);
-    err = sq_collect(c, q, limit, who, a, sizeof(**items), fill_landing_page, &arr, n, more);
-    *items = arr;
-out:
-    sq_read_end(c);
-    return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* memberships (shared by programs, campaigns and tasks) */
-
-static enum tl_err fill_membership(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                                   struct tl_arena *a, void *item)
-{
-    struct tl_membership *m = item;
-    enum tl_err err;
-
-    (void)c;
-    (void)who;
-    memset(m, 0, sizeof(*m));
-    m->partner_id = sqlite3_column_int64(s, 0);
-    m->created_at = sqlite3_column_int64(s, 3);
-    if ((err = sq_col_str(s, 1, a, &m->name)) != TL_OK)
-        return err;
-    return sq_col_str(s, 2, a, &m->email);
-}
-
-/*
- * Lists the members of parent: own_sql checks that the caller owns parent
- * (bound with bind_who), list_sql takes ?1 after, ?2 limit + 1, ?3 parent.
- */
-static enum tl_err member_list(struct tl_store *s, const struct tl_actor *who, const char *own_sql,
-                               const char *list_sql, int64_t parent, const struct tl_page *page,
-                               struct tl_arena *a, struct tl_membership **items, size_t *n,
-                               bool *more)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-    int64_t after;
-    int limit;
-    void *arr = NULL;
-
-    *items = NULL;
-    sq_list_init(n, more);
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    sq_page_norm(page, &after, &limit);
-    err = sq_read_begin(c);
-    if (err != TL_OK)
-        return err;
-    err = sq_check_who(c, own_sql, parent, who);
-    if (err != TL_OK)
-        goto out;
-    err = sq_prep(c, list_sql, &q);
-    if (err != TL_OK)
-        goto out;
-    sqlite3_bind_int64(q, 1, after);
-    sqlite3_bind_int(q, 2, limit + 1);
-    sqlite3_bind_int64(q, 3, parent);
-    err = sq_collect(c, q, limit, who, a, sizeof(**items), fill_membership, &arr, n, more);
-    *items = arr;
-out:
-    sq_read_end(c);
-    return err;
-}
-
-/* Answers whether the pair (?1, ?2) is in a membership table. */
-static enum tl_err pair_has(struct tl_store *s, const char *sql, int64_t a, int64_t b, bool *yes)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err = sq_reader((struct sqlite_store *)s, &c);
-
-    *yes = false;
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c, sql, &q);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(q, 1, a);
-    sqlite3_bind_int64(q, 2, b);
-    err = sq_step_row(c, q);
-    sq_done(q);
-    if (err == TL_OK)
-        *yes = true;
-    return err == TL_ERR_NOTFOUND ? TL_OK : err;
-}
-
-/*
- * A membership add: own_sql (bind_who) checks the parent is the caller's
- * and returns in column 0 the id that need_sql checks against, need_sql
- * (?1 that id, ?2 partner) must find a row, else need_err; insert_sql
- * (?1 parent, ?2 partner, ?3 now) is an INSERT OR IGNORE.
- */
-struct member_add_ctx {
-    const struct tl_actor *who;
-    const char *own_sql;
-    const char *need_sql;
-    enum tl_err need_err;
-    const char *insert_sql;
-    int64_t parent;
-    int64_t partner_id;
-    int64_t now;
-    bool created;
-};
-
-static enum tl_err member_add_job(struct conn *c, void *arg)
-{
-    struct member_add_ctx *x = arg;
-    sqlite3_stmt *s;
-    enum tl_err err;
-    int64_t ref;
-
-    err = sq_prep(c, x->own_sql, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(s, x->parent, x->who);
-    err = sq_step_row(c, s);
-    ref = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-
-    err = sq_prep(c, x->need_sql, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, ref);
-    sqlite3_bind_int64(s, 2, x->partner_id);
-    err = sq_step_row(c, s);
-    sq_done(s);
-    if (err == TL_ERR_NOTFOUND)
-        return x->need_err;
-    if (err != TL_OK)
-        return err;
-
-    err = sq_prep(c, x->insert_sql, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, x->parent);
-    sqlite3_bind_int64(s, 2, x->partner_id);
-    sqlite3_bind_int64(s, 3, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err == TL_OK)
-        x->created = sqlite3_changes(c->db) > 0;
-    return err;
-}
-
-static enum tl_err member_add(struct tl_store *s, struct member_add_ctx *x, bool *created)
-{
-    enum tl_err err;
-
-    if (created != NULL)
-        *created = false;
-    if (!sq_actor_writes(x->who))
-        return TL_ERR_NOTFOUND;
-    x->now = tl_time_now_ms();
-    err = sq_run_job((struct sqlite_store *)s, member_add_job, x);
-    if (err == TL_OK && created != NULL)
-        *created = x->created;
-    return err;
-}
-
-/* program memberships */
-
-static const char SQL_PARTNER_EXISTS[] = "SELECT 1 FROM account WHERE id = ?2 AND kind = 'partner'";
-static const char SQL_PP_INSERT[] =
-    "INSERT OR IGNORE INTO program_partner (program_id, partner_id, created_at)"
-    " VALUES (?1, ?2, ?3)";
-static const char SQL_PP_LIST[] =
-    "SELECT m.partner_id, a.name, a.email, m.created_at FROM program_partner m"
-    " JOIN account a ON a.id = m.partner_id WHERE m.program_id = ?3 AND m.partner_id > ?1"
-    " ORDER BY m.partner_id LIMIT ?2";
-static const char SQL_PP_HAS[] =
-    "SELECT 1 FROM program_partner WHERE program_id = ?1 AND partner_id = ?2";
-
-static enum tl_err st_program_partner_add(struct tl_store *s, const struct tl_actor *who,
-                                          int64_t program_id, int64_t partner_id, bool *created)
-{
-    struct member_add_ctx x = {who,           SQL_PROGRAM_OWN, SQL_PARTNER_EXISTS, TL_ERR_NOTFOUND,
-                               SQL_PP_INSERT, program_id,      partner_id,         0,
-                               false};
-
-    return member_add(s, &x, created);
-}
-
-static enum tl_err st_program_partner_list(struct tl_store *s, const struct tl_actor *who,
-                                           int64_t program_id, const struct tl_page *page,
-                                           struct tl_arena *a, struct tl_membership **items,
-                                           size_t *n, bool *more)
-{
-    return member_list(s, who, SQL_PROGRAM_OWN, SQL_PP_LIST, program_id, page, a, items, n, more);
-}
-
-static enum tl_err st_program_partner_has(struct tl_store *s, int64_t program_id,
-                                          int64_t partner_id, bool *yes)
-{
-    return pair_has(s, SQL_PP_HAS, program_id, partner_id, yes);
-}
-
-/* ------------------------------------------------------------------ */
-/* campaigns */
-
-#define CAMPAIGN_COLS                                                                              \
-    "c.id, c.program_id, c.brand_id, c.name, c.status, c.tracking_enabled, c.lp_mode,"             \
-    " c.payout_type, c.payout_amount, c.payout_rate_bp, c.created_at, c.updated_at"
-
-static const char SQL_CAMPAIGN_LPS[] =
-    "SELECT landing_page_id FROM campaign_landing_page WHERE campaign_id = ?1 ORDER BY pos";
-
-enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                             struct tl_arena *a, void *item)
-{
-    struct tl_campaign *k = item;
-    int status, mode, payout;
-    enum tl_err err;
-
-    (void)who;
-    memset(k, 0, sizeof(*k));
-    k->id = sqlite3_column_int64(s, 0);
-    k->program_id = sqlite3_column_int64(s, 1);
-    k->brand_id = sqlite3_column_int64(s, 2);
-    status = tl_campaign_status_parse((const char *)sqlite3_column_text(s, 4));
-    k->tracking_enabled = sqlite3_column_int(s, 5) != 0;
-    mode = tl_lp_mode_parse((const char *)sqlite3_column_text(s, 6));
-    payout = tl_payout_type_parse((const char *)sqlite3_column_text(s, 7));
-    if (status < 0 || mode < 0 || payout < 0)
-        return TL_ERR_IO;
-    k->status = (enum tl_campaign_status)status;
-    k->lp_mode = (enum tl_lp_mode)mode;
-    k->payout_type = (enum tl_payout_type)payout;
-    k->payout_amount = sqlite3_column_int64(s, 8);
-    k->payout_rate_bp = sqlite3_column_int(s, 9);
-    k->created_at = sqlite3_column_int64(s, 10);
-    k->updated_at = sqlite3_column_int64(s, 11);
-    if ((err = sq_col_str(s, 3, a, &k->name)) != TL_OK)
-        return err;
-    return sq_load_ids(c, SQL_CAMPAIGN_LPS, k->id, a, &k->landing_page_ids, &k->n_landing_page_ids);
-}
-
-struct campaign_write_ctx {
-    const struct tl_actor *who;
-    const struct tl_campaign *in;
-    int64_t now;
-    int64_t id;
-};
-
-static const char SQL_LP_OF_PROGRAM[] =
-    "SELECT 1 FROM landing_page WHERE id = ?1 AND program_id = ?2";
-static const char SQL_CAMPAIGN_LP_DELETE[] =
-    "DELETE FROM campaign_landing_page WHERE campaign_id = ?1";
-static const char SQL_CAMPAIGN_LP_INSERT[] =
-    "INSERT OR IGNORE INTO campaign_landing_page (campaign_id, landing_page_id, pos)"
-    " VALUES (?1, ?2, ?3)";
-
-/* Replaces the campaign's landing pages; each must be of its program. */
-static enum tl_err campaign_lps_store(struct conn *c, int64_t campaign_id, int64_t program_id,
-                                      const struct tl_campaign *in)
-{
-    sqlite3_stmt *s;
-    enum tl_err err;
-    size_t i;
-
-    err = sq_prep(c, SQL_CAMPAIGN_LP_DELETE, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    for (i = 0; err == TL_OK && i < in->n_landing_page_ids; i++) {
-        err = sq_prep(c, SQL_LP_OF_PROGRAM, &s);
-        if (err != TL_OK)
-            break;
-        sqlite3_bind_int64(s, 1, in->landing_page_ids[i]);
-        sqlite3_bind_int64(s, 2, program_id);
-        err = sq_step_row(c, s);
-        sq_done(s);
-        if (err == TL_ERR_NOTFOUND)
-            err = TL_ERR_INVALID;
-        if (err != TL_OK)
-            break;
-        err = sq_prep(c, SQL_CAMPAIGN_LP_INSERT, &s);
-        if (err != TL_OK)
-            break;
-        sqlite3_bind_int64(s, 1, campaign_id);
-        sqlite3_bind_int64(s, 2, in->landing_page_ids[i]);
-        sqlite3_bind_int64(s, 3, (int64_t)i);
-        err = sq_step_done(c, s);
-        sq_done(s);
-    }
-    return err;
-}
-
-static const char SQL_CAMPAIGN_INSERT[] =
-    "INSERT INTO campaign (program_id, brand_id, name, status, tracking_enabled, lp_mode,"
-    " payout_type, payout_amount, payout_rate_bp, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
-
-static enum tl_err campaign_create_job(struct conn *c, void *arg)
-{
-    struct campaign_write_ctx *x = arg;
-    const struct tl_campaign *in = x->in;
-    sqlite3_stmt *s;
-    enum tl_err err;
-    int64_t brand_id;
-
-    err = sq_prep(c, SQL_PROGRAM_OWN, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(s, in->program_id, x->who);
-    err = sq_step_row(c, s);
-    brand_id = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-
-    err = sq_prep(c, SQL_CAMPAIGN_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, in->program_id);
-    sqlite3_bind_int64(s, 2, brand_id);
-    sq_bind_str(s, 3, in->name);
-    sq_bind_str(s, 4, tl_campaign_status_str(in->status));
-    sqlite3_bind_int(s, 5, in->tracking_enabled ? 1 : 0);
-    sq_bind_str(s, 6, tl_lp_mode_str(in->lp_mode));
-    sq_bind_str(s, 7, tl_payout_type_str(in->payout_type));
-    sqlite3_bind_int64(s, 8, in->payout_amount);
-    sqlite3_bind_int(s, 9, in->payout_rate_bp);
-    sqlite3_bind_int64(s, 10, in->created_at > 0 ? in->created_at : x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-    x->id = sqlite3_last_insert_rowid(c->db);
-    return campaign_lps_store(c, x->id, in->program_id, in);
-}
-
-static enum tl_err st_campaign_create(struct tl_store *s, const struct tl_actor *who,
-                                      const struct tl_campaign *in, int64_t *id_out)
-{
-    struct campaign_write_ctx x = {who, in, tl_time_now_ms(), 0};
-    enum tl_err err;
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_run_job((struct sqlite_store *)s, campaign_create_job, &x);
-    if (err == TL_OK && id_out != NULL)
-        *id_out = x.id;
-    return err;
-}
-
-static const char SQL_CAMPAIGN_GET[] =
-    "SELECT " CAMPAIGN_COLS " FROM campaign c WHERE c.id = ?1 AND " VIS_CAMPAIGN;
-
-static enum tl_err st_campaign_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                                   struct tl_arena *a, struct tl_campaign *out)
-{
-    return sq_get_one(s, SQL_CAMPAIGN_GET, id, who, a, sq_fill_campaign, out);
-}
-
-/* ?1 after, ?2 limit + 1, ?3 actor, ?4 status name or NULL, ?5 program id or 0 */
-#define CAMPAIGN_FILTER " AND (?4 IS NULL OR c.status = ?4) AND (?5 = 0 OR c.program_id = ?5)"
-static const char SQL_CAMPAIGN_LIST_ADMIN[] =
-    "SELECT " CAMPAIGN_COLS " FROM campaign c WHERE c.id > ?1" CAMPAIGN_FILTER
-    " ORDER BY c.id LIMIT ?2";
-static const char SQL_CAMPAIGN_LIST_BRAND[] =
-    "SELECT " CAMPAIGN_COLS " FROM campaign c WHERE c.brand_id = ?3 AND c.id > ?1" CAMPAIGN_FILTER
-    " ORDER BY c.id LIMIT ?2";
-static const char SQL_CAMPAIGN_LIST_PARTNER[] =
-    "SELECT " CAMPAIGN_COLS " FROM campaign_partner m JOIN campaign c ON c.id = m.campaign_id"
-    " WHERE m.partner_id = ?3 AND m.campaign_id > ?1" CAMPAIGN_FILTER
-    " ORDER BY m.campaign_id LIMIT ?2";
-
-static enum tl_err st_campaign_list(struct tl_store *s, const struct tl_actor *who,
-                                    const struct tl_campaign_filter *f, const struct tl_page *page,
-                                    struct tl_arena *a, struct tl_campaign **items, size_t *n,
-                                    bool *more)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    enum tl_err err;
-    int64_t after;
-    int limit;
-    void *arr = NULL;
-
-    *items = NULL;
-    sq_list_init(n, more);
-    if (!sq_actor_valid(who))
-        return TL_OK;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    sq_page_norm(page, &after, &limit);
-    err = sq_read_begin(c);
-    if (err != TL_OK)
-        return err;
-    err = sq_prep(c,
-                  sq_by_kind(who, SQL_CAMPAIGN_LIST_ADMIN, SQL_CAMPAIGN_LIST_BRAND,
-                             SQL_CAMPAIGN_LIST_PARTNER),
-                  &q);
-    if (err != TL_OK)
-        goto out;
-    sqlite3_bind_int64(q, 1, after);
-    sqlite3_bind_int(q, 2, limit + 1);
-    sqlite3_bind_int64(q, 3, who->account_id);
-    if (f != NULL && f->status >= 0)
-        sq_bind_str(q, 4, tl_campaign_status_str((enum tl_campaign_status)f->status));
-    sqlite3_bind_int64(q, 5, f != NULL && f->program_id > 0 ? f->program_id : 0);
-    err = sq_collect(c, q, limit, who, a, sizeof(**items), sq_fill_campaign, &arr, n, more);
-    *items = arr;
-out:
-    sq_read_end(c);
-    return err;
-}
-
-static const char SQL_CAMPAIGN_OWN[] =
-    "SELECT c.program_id, c.brand_id FROM campaign c WHERE c.id = ?1 AND " OWN("c");
-static const char SQL_CAMPAIGN_UPDATE[] =
-    "UPDATE campaign SET name = COALESCE(?2, name), status = ?3, tracking_enabled = ?4,"
-    " lp_mode = ?5, payout_type = ?6, payout_amount = ?7, payout_rate_bp = ?8, updated_at = ?9"
-    " WHERE id = ?1";
-
-static enum tl_err campaign_update_job(struct conn *c, void *arg)
-{
-    struct campaign_write_ctx *x = arg;
-    const struct tl_campaign *in = x->in;
-    sqlite3_stmt *s;
-    enum tl_err err;
-    int64_t program_id;
-
-    err = sq_prep(c, SQL_CAMPAIGN_OWN, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(s, in->id, x->who);
-    err = sq_step_row(c, s);
-    program_id = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-
-    err = sq_prep(c, SQL_CAMPAIGN_UPDATE, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, in->id);
-    sq_bind_str(s, 2, in->name);
-    sq_bind_str(s, 3, tl_campaign_status_str(in->status));
-    sqlite3_bind_int(s, 4, in->tracking_enabled ? 1 : 0);
-    sq_bind_str(s, 5, tl_lp_mode_str(in->lp_mode));
-    sq_bind_str(s, 6, tl_payout_type_str(in->payout_type));
-    sqlite3_bind_int64(s, 7, in->payout_amount);
-    sqlite3_bind_int(s, 8, in->payout_rate_bp);
-    sqlite3_bind_int64(s, 9, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-    return campaign_lps_store(c, in->id, program_id, in);
-}
-
-static enum tl_err st_campaign_update(struct tl_store *s, const struct tl_actor *who,
-                                      const struct tl_campaign *in)
-{
-    struct campaign_write_ctx x = {who, in, tl_time_now_ms(), 0};
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    return sq_run_job((struct sqlite_store *)s, campaign_update_job, &x);
-}
-
-/* campaign memberships: the partner must be in the campaign's program */
-
-static const char SQL_PP_NEED[] =
-    "SELECT 1 FROM program_partner WHERE program_id = ?1 AND partner_id = ?2";
-static const char SQL_CP_INSERT[] =
-    "INSERT OR IGNORE INTO campaign_partner (campaign_id, partner_id, created_at)"
-    " VALUES (?1, ?2, ?3)";
-static const char SQL_CP_LIST[] =
-    "SELECT m.partner_id, a.name, a.email, m.created_at FROM campaign_partner m"
-    " JOIN account a ON a.id = m.partner_id WHERE m.campaign_id = ?3 AND m.partner_id > ?1"
-    " ORDER BY m.partner_id LIMIT ?2";
-static const char SQL_CP_HAS[] =
-    "SELECT 1 FROM campaign_partner WHERE campaign_id = ?1 AND partner_id = ?2";
-
-static enum tl_err st_campaign_partner_add(struct tl_store *s, const struct tl_actor *who,
-                                           int64_t campaign_id, int64_t partner_id, bool *created)
-{
-    struct member_add_ctx x = {who,           SQL_CAMPAIGN_OWN, SQL_PP_NEED, TL_ERR_INVALID,
-                               SQL_CP_INSERT, campaign_id,      partner_id,  0,
-                               false};
-
-    return member_add(s, &x, created);
-}
-
-static enum tl_err st_campaign_partner_list(struct tl_store *s, const struct tl_actor *who,
-                                            int64_t campaign_id, const struct tl_page *page,
-                                            struct tl_arena *a, struct tl_membership **items,
-                                            size_t *n, bool *more)
-{
-    return member_list(s, who, SQL_CAMPAIGN_OWN, SQL_CP_LIST, campaign_id, page, a, items, n, more);
-}
-
-static enum tl_err st_campaign_partner_has(struct tl_store *s, int64_t campaign_id,
-                                           int64_t partner_id, bool *yes)
-{
-    return pair_has(s, SQL_CP_HAS, campaign_id, partner_id, yes);
-}
-
-/* ------------------------------------------------------------------ */
-/* tasks */
-
-#define TASK_COLS                                                                                  \
-    "t.id, t.campaign_id, t.program_id, t.title, t.description, t.due_at, t.created_at,"           \
-    " t.updated_at"
-
-static const char SQL_TASK_PARTNERS[] =
-    "SELECT partner_id FROM task_partner WHERE task_id = ?1 ORDER BY partner_id";
-
-/* A partner sees only themself in partner_ids: other partners are not theirs to know. */
-enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
-                         struct tl_arena *a, void *item)
-{
-    struct tl_task *t = item;
-    enum tl_err err;
-
-    memset(t, 0, sizeof(*t));
-    t->id = sqlite3_column_int64(s, 0);
-    t->campaign_id = sqlite3_column_int64(s, 1);
-    t->program_id = sqlite3_column_int64(s, 2);
-    t->due_at = sqlite3_column_int64(s, 5);
-    t->created_at = sqlite3_column_int64(s, 6);
-    t->updated_at = sqlite3_column_int64(s, 7);
-    if ((err = sq_col_str(s, 3, a, &t->title)) != TL_OK ||
-        (err = sq_col_str(s, 4, a, &t->description)) != TL_OK)
-        return err;
-    if (who->kind == TL_ACCOUNT_PARTNER) {
-        t->partner_ids = tl_arena_alloc(a, sizeof(*t->partner_ids));
-        if (t->partner_ids == NULL)
-            return TL_ERR_NOMEM;
-        t->partner_ids[0] = who->account_id;
-        t->n_partner_ids = 1;
-        return TL_OK;
-    }
-    return sq_load_ids(c, SQL_TASK_PARTNERS, t->id, a, &t->partner_ids, &t->n_partner_ids);
-}
-
-struct task_write_ctx {
-    const struct tl_actor *who;
-    const struct tl_task *in;
-    int64_t now;
-    int64_t id;
-};
-
-static const char SQL_CP_NEED[] =
-    "SELECT 1 FROM campaign_partner WHERE campaign_id = ?1 AND partner_id = ?2";
-static const char SQL_TP_INSERT[] =
-    "INSERT OR IGNORE INTO task_partner (task_id, partner_id, created_at) VALUES (?1, ?2, ?3)";
-static const char SQL_TASK_INSERT[] =
-    "INSERT INTO task (campaign_id, program_id, brand_id, title, description, due_at,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
-
-static enum tl_err task_create_job(struct conn *c, void *arg)
-{
-    struct task_write_ctx *x = arg;
-    const struct tl_task *in = x->in;
-    int64_t program_id, brand_id;
-    sqlite3_stmt *s;
-    enum tl_err err;
-    size_t i;
-
-    err = sq_prep(c, SQL_CAMPAIGN_OWN, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(s, in->campaign_id, x->who);
-    err = sq_step_row(c, s);
-    program_id = err == TL_OK ? sqlite3_column_int64(s, 0) : 0;
-    brand_id = err == TL_OK ? sqlite3_column_int64(s, 1) : 0;
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-
-    err = sq_prep(c, SQL_TASK_INSERT, &s);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(s, 1, in->campaign_id);
-    sqlite3_bind_int64(s, 2, program_id);
-    sqlite3_bind_int64(s, 3, brand_id);
-    sq_bind_str(s, 4, in->title);
-    sq_bind_str(s, 5, in->description);
-    sq_bind_opt_i64(s, 6, in->due_at);
-    sqlite3_bind_int64(s, 7, in->created_at > 0 ? in->created_at : x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err != TL_OK)
-        return err;
-    x->id = sqlite3_last_insert_rowid(c->db);
-
-    for (i = 0; i < in->n_partner_ids; i++) {
-        err = sq_prep(c, SQL_CP_NEED, &s);
-        if (err != TL_OK)
-            return err;
-        sqlite3_bind_int64(s, 1, in->campaign_id);
-        sqlite3_bind_int64(s, 2, in->partner_ids[i]);
-        err = sq_step_row(c, s);
-        sq_done(s);
-        if (err != TL_OK)
-            return err == TL_ERR_NOTFOUND ? TL_ERR_INVALID : err;
-        err = sq_prep(c, SQL_TP_INSERT, &s);
-        if (err != TL_OK)
-            return err;
-        sqlite3_bind_int64(s, 1, x->id);
-        sqlite3_bind_int64(s, 2, in->partner_ids[i]);
-        sqlite3_bind_int64(s, 3, x->now);
-        err = sq_step_done(c, s);
-        sq_done(s);
-        if (err != TL_OK)
-            return err;
-    }
-    return TL_OK;
-}
-
-static enum tl_err st_task_create(struct tl_store *s, const struct tl_actor *who,
-                                  const struct tl_task *in, int64_t *id_out)
-{
-    struct task_write_ctx x = {who, in, tl_time_now_ms(), 0};
-    enum tl_err err;
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_run_job((struct sqlite_store *)s, task_create_job, &x);
-    if (err == TL_OK && id_out != NULL)
-        *id_out = x.id;
-    return err;
-}
-
-static const char SQL_TASK_GET[] = "SELECT " TASK_COLS " FROM task t WHERE t.id = ?1 AND " VIS_TASK;
-
-static enum tl_err st_task_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               struct tl_arena *a, struct tl_task *out)
-{
-    return sq_get_one(s, SQL_TASK_GET, id, who, a, sq_fill_task, out);
-}
-
-/* ?1 after, ?2 limit + 1, ?3 actor, ?4 campaign id or 0 */
-static const char SQL_CAMPAIGN_VISIBLE[] =
-    "SELECT 1 FROM campaign c WHERE c.id = ?1 AND " VIS_CAMPAIGN;
-static const char SQL_TASK_LIST_CAMPAIGN[] =
-    "SELECT " TASK_COLS " FROM task t WHERE t.campaign_id = ?4 AND t.id > ?1"
-    " ORDER BY t.id LIMIT ?2";
-static const char SQL_TASK_LIST_ADMIN[] = "SELECT " TASK_COLS " FROM task t WHERE t.id > ?1"
-                                          " ORDER BY t.id LIMIT ?2";
-static const char SQL_TASK_LIST_BRAND[] =
-    "SELECT " TASK_COLS " FROM task t WHERE t.brand_id = ?3 AND t.id > ?1"
-    " ORDER BY t.id LIMIT ?2";
-static const char SQL_TASK_LIST_PARTNER[] =
-    "SELECT " TASK_COLS " FROM task_partner m JOIN task t ON t.id = m.task_id"
-    " WHERE m.partner_id = ?3 AND m.task_id > ?1 AND (?4 = 0 OR t.campaign_id = ?4)"
-    " ORDER BY m.task_id LIMIT ?2";
-
-static enum tl_err st_task_list(struct tl_store *s, const struct tl_actor *who, int64_t campaign_id,
-                                const struct tl_page *page, struct tl_arena *a,
-                                struct tl_task **items, size_t *n, bool *more)
-{
-    struct conn *c;
-    sqlite3_stmt *q;
-    const char *sql;
-    enum tl_err err;
-    int64_t after;
-    int limit;
-    void *arr = NULL;
-
-    *items = NULL;
-    sq_list_init(n, more);
-    if (!sq_actor_valid(who))
-        return campaign_id != 0 ? TL_ERR_NOTFOUND : TL_OK;
-    err = sq_reader((struct sqlite_store *)s, &c);
-    if (err != TL_OK)
-        return err;
-    sq_page_norm(page, &after, &limit);
-    err = sq_read_begin(c);
-    if (err != TL_OK)
-        return err;
-    if (campaign_id != 0) {
-        err = sq_check_who(c, SQL_CAMPAIGN_VISIBLE, campaign_id, who);
-        if (err != TL_OK)
-            goto out;
-    }
-    if (who->kind == TL_ACCOUNT_PARTNER)
-        sql = SQL_TASK_LIST_PARTNER;
-    else if (campaign_id != 0)
-        sql = SQL_TASK_LIST_CAMPAIGN;
-    else
-        sql = who->kind == TL_ACCOUNT_ADMIN ? SQL_TASK_LIST_ADMIN : SQL_TASK_LIST_BRAND;
-    err = sq_prep(c, sql, &q);
-    if (err != TL_OK)
-        goto out;
-    sqlite3_bind_int64(q, 1, after);
-    sqlite3_bind_int(q, 2, limit + 1);
-    sq_bind_i64(q, 3, who->account_id);
-    sq_bind_i64(q, 4, campaign_id);
-    err = sq_collect(c, q, limit, who, a, sizeof(**items), sq_fill_task, &arr, n, more);
-    *items = arr;
-out:
-    sq_read_end(c);
-    return err;
-}
-
-static const char SQL_TASK_UPDATE[] =
-    "UPDATE task SET title = COALESCE(?4, title), description = ?5, due_at = ?6, updated_at = ?7"
-    " WHERE id = ?1 AND (?2 = 1 OR (?2 = 2 AND brand_id = ?3))";
-
-static enum tl_err task_update_job(struct conn *c, void *arg)
-{
-    struct task_write_ctx *x = arg;
-    sqlite3_stmt *s;
-    enum tl_err err;
-
-    err = sq_prep(c, SQL_TASK_UPDATE, &s);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(s, x->in->id, x->who);
-    sq_bind_str(s, 4, x->in->title);
-    sq_bind_str(s, 5, x->in->description);
-    sq_bind_opt_i64(s, 6, x->in->due_at);
-    sqlite3_bind_int64(s, 7, x->now);
-    err = sq_step_done(c, s);
-    sq_done(s);
-    if (err == TL_OK && sqlite3_changes(c->db) == 0)
-        err = TL_ERR_NOTFOUND;
-    return err;
-}
-
-static enum tl_err st_task_update(struct tl_store *s, const struct tl_actor *who,
-                                  const struct tl_task *in)
-{
-    struct task_write_ctx x = {who, in, tl_time_now_ms(), 0};
-
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    return sq_run_job((struct sqlite_store *)s, task_update_job, &x);
-}
-
-/* task memberships: the partner must be in the task's campaign */
-
-static const char SQL_TASK_OWN[] = "SELECT t.campaign_id FROM task t WHERE t.id = ?1 AND " OWN("t");
-static const char SQL_TP_LIST[] =
-    "SELECT m.partner_id, a.name, a.email, m.created_at FROM task_partner m"
-    " JOIN account a ON a.id = m.partner_id WHERE m.task_id = ?3 AND m.partner_id > ?1"
-    " ORDER BY m.partner_id LIMIT ?2";
-
-static enum tl_err st_task_partner_add(struct tl_store *s, const struct tl_actor *who,
-                                       int64_t task_id, int64_t partner_id, bool *created)
-{
-    struct member_add_ctx x = {who,     SQL_TASK_OWN, SQL_CP_NEED, TL_ERR_INVALID, SQL_TP_INSERT,
-                               task_id, partner_id,   0,           false};
-
-    return member_add(s, &x, created);
-}
-
-static enum tl_err st_task_partner_list(struct tl_store *s, const struct tl_actor *who,
-                                        int64_t task_id, const struct tl_page *page,
-                                        struct tl_arena *a, struct tl_membership **items, size_t *n,
-                                        bool *more)
-{
-    return member_list(s, who, SQL_TASK_OWN, SQL_TP_LIST, task_id, page, a, items, n, more);
-}
-
-/* ------------------------------------------------------------------ */
-
-static const struct tl_store_ops sqlite_ops = {
+static const struct tl_backend_ops sqlite_ops = {
     .name = "sqlite",
+    .abilities = TL_STORE_QUEUED_WRITES,
     .close = st_close,
+    .write = st_write,
+    .write_async = st_write_async,
+    .conversion_insert = sq_conversion_insert,
+    .conversion_by_key = sq_conversion_by_key,
+    .conversion_owned = sq_conversion_owned,
+    .conversion_set_status = sq_conversion_set_status,
+    .conversion_event_add = sq_conversion_event_add,
+    .rollup_add = sq_rollup_add_tx,
+    .attribution = sq_attribution,
+    .postback_of = sq_postback_of,
+    .click_subs = sq_click_subs,
+    .outbox_add = sq_outbox_add,
     .ping = st_ping,
     .migrations_applied = st_migrations_applied,
     .account_create = sq_account_create,
@@ -2276,29 +1140,29 @@ static const struct tl_store_ops sqlite_ops = {
     .session_get = sq_session_get,
     .session_touch = sq_session_touch,
     .session_delete = sq_session_delete,
-    .program_create = st_program_create,
-    .program_get = st_program_get,
-    .program_list = st_program_list,
-    .program_update = st_program_update,
-    .landing_page_create = st_landing_page_create,
-    .landing_page_get = st_landing_page_get,
-    .landing_page_list = st_landing_page_list,
-    .program_partner_add = st_program_partner_add,
-    .program_partner_list = st_program_partner_list,
-    .program_partner_has = st_program_partner_has,
-    .campaign_create = st_campaign_create,
-    .campaign_get = st_campaign_get,
-    .campaign_list = st_campaign_list,
-    .campaign_update = st_campaign_update,
-    .campaign_partner_add = st_campaign_partner_add,
-    .campaign_partner_list = st_campaign_partner_list,
-    .campaign_partner_has = st_campaign_partner_has,
-    .task_create = st_task_create,
-    .task_get = st_task_get,
-    .task_list = st_task_list,
-    .task_update = st_task_update,
-    .task_partner_add = st_task_partner_add,
-    .task_partner_list = st_task_partner_list,
+    .program_create = sq_program_create,
+    .program_get = sq_program_get,
+    .program_list = sq_program_list,
+    .program_update = sq_program_update,
+    .landing_page_create = sq_landing_page_create,
+    .landing_page_get = sq_landing_page_get,
+    .landing_page_list = sq_landing_page_list,
+    .program_partner_add = sq_program_partner_add,
+    .program_partner_list = sq_program_partner_list,
+    .program_partner_has = sq_program_partner_has,
+    .campaign_create = sq_campaign_create,
+    .campaign_get = sq_campaign_get,
+    .campaign_list = sq_campaign_list,
+    .campaign_update = sq_campaign_update,
+    .campaign_partner_add = sq_campaign_partner_add,
+    .campaign_partner_list = sq_campaign_partner_list,
+    .campaign_partner_has = sq_campaign_partner_has,
+    .task_create = sq_task_create,
+    .task_get = sq_task_get,
+    .task_list = sq_task_list,
+    .task_update = sq_task_update,
+    .task_partner_add = sq_task_partner_add,
+    .task_partner_list = sq_task_partner_list,
     .link_upsert = sq_link_upsert,
     .link_get = sq_link_get,
     .link_list = sq_link_list,
@@ -2308,14 +1172,11 @@ static const struct tl_store_ops sqlite_ops = {
     .target_by_path = sq_target_by_path,
     .click_batch = sq_click_batch,
     .click_batch_async = sq_click_batch_async,
+    .click_list = sq_click_list,
     .report = sq_report,
     .program_by_postback_key = sq_program_by_postback_key,
-    .conversion_create = sq_conversion_create,
-    .conversion_record = sq_conversion_record,
-    .conversion_record_async = sq_conversion_record_async,
     .conversion_get = sq_conversion_get,
     .conversion_list = sq_conversion_list,
-    .conversion_move = sq_conversion_move,
     .conversion_history = sq_conversion_history,
     .postback_set = sq_postback_set,
     .postback_get = sq_postback_get,

@@ -1,18 +1,13 @@
 /*
  * sqlite_conversions.c: conversions and partner postbacks in the SQLite
- * backend.
+ * backend: the primitives that store/conversions.c builds the conversion
+ * lifecycle on (insert-if-absent on the unique key, status updates,
+ * events, outbox rows, the attribution lookup), and the reads.
  *
- * A conversion is unique on (program, event_type, order_id). Creation is
- * one writer job: INSERT ... ON CONFLICT DO NOTHING, then a read of that
- * key, so that concurrent identical requests make exactly one row and the
- * others read it. conversion_record puts the attribution reads (click,
- * program, campaign: one joined lookup) and the caller's rules in that same
- * job: the writer's page cache is warm, whereas a reader connection's is
- * dropped after every commit. Everything a change implies commits with it,
- * in the same job: the conversion_event, the stats_hourly rollup, and the
- * partner's postback_outbox row with its URL already expanded (API.md: "The
- * URL is expanded when the event is queued"). The outbox is what makes
- * postbacks survive restarts; track/postbacks.c sends it.
+ * The attribution reads (click, program, campaign: one joined lookup) run
+ * on the writer's connection, inside the write: its page cache is warm,
+ * whereas a reader connection's is dropped after every commit. The outbox
+ * is what makes postbacks survive restarts; track/postbacks.c sends it.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -24,8 +19,7 @@
 #include "core/time.h"
 #include "store/sqlite_internal.h"
 
-#define JOB_ARENA_MAX   (1024 * 1024) /* one postback's expansion */
-#define ATTEMPT_LOG_MAX 100           /* attempts listed per delivery, newest kept */
+#define ATTEMPT_LOG_MAX 100 /* attempts listed per delivery, newest kept */
 
 #define CONV_COLS                                                                                  \
     "v.id, v.status, v.click_id, v.order_id, v.event_type, v.amount, v.currency, v.payout, "       \
@@ -40,7 +34,7 @@
     "(?2 = 1 OR (?2 = 2 AND EXISTS (SELECT 1 FROM program p WHERE p.id = v.program_id AND "        \
     "p.brand_id = ?3)))"
 
-/* Must match sq_fill_program's column order (PROGRAM_COLS in sqlite.c). */
+/* Must match sq_fill_program's column order (PROGRAM_COLS in sqlite_programs.c). */
 #define PROGRAM_COLS_P                                                                             \
     "p.id, p.brand_id, p.name, p.default_landing_page, p.permitted_domains,"                       \
     " p.click_id_param, p.referral_window_days, p.currency, p.postback_key, p.created_at,"         \
@@ -51,13 +45,6 @@
     "o.next_attempt_ms, o.created_at, o.updated_at"
 
 static const char *const delivery_names[] = {"pending", "delivered", "failed"};
-
-static int64_t hour_of(int64_t ms)
-{
-    int64_t r = ms % TL_HOUR_MS;
-
-    return ms - (r < 0 ? r + TL_HOUR_MS : r);
-}
 
 static enum tl_err fill_conv(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                              struct tl_arena *a, void *item)
@@ -123,7 +110,8 @@ enum tl_err sq_program_by_postback_key(struct tl_store *s, const char *key, stru
 }
 
 /* ------------------------------------------------------------------ */
-/* what a change brings along: event, rollup, postback */
+/* the primitives of the conversion lifecycle (backend.h; the rules are
+ * in store/conversions.c) */
 
 static const char SQL_EVENT_INSERT[] =
     "INSERT INTO conversion_event (conversion_id, from_status, to_status, reason, "
@@ -135,42 +123,31 @@ static const char SQL_OUTBOX_INSERT[] =
     "INSERT INTO postback_outbox (partner_id, conversion_id, event, url, status, attempts, "
     "next_attempt_ms, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, ?6)";
 
-static enum tl_err add_event(struct conn *c, int64_t conv_id, int from, int to, const char *reason,
-                             int64_t actor, int64_t now)
+enum tl_err sq_conversion_event_add(struct tl_tx *tx, const struct tl_conversion_event *e)
 {
+    struct conn *c = sq_tx_conn(tx);
     sqlite3_stmt *q;
     enum tl_err err = sq_prep(c, SQL_EVENT_INSERT, &q);
 
     if (err != TL_OK)
         return err;
-    sqlite3_bind_int64(q, 1, conv_id);
-    sq_bind_str(q, 2, from < 0 ? NULL : tl_conversion_status_str((enum tl_conversion_status)from));
-    sq_bind_str(q, 3, tl_conversion_status_str((enum tl_conversion_status)to));
-    sq_bind_str(q, 4, reason);
-    sqlite3_bind_int64(q, 5, actor);
-    sqlite3_bind_int64(q, 6, now);
+    sqlite3_bind_int64(q, 1, e->conversion_id);
+    sq_bind_str(q, 2,
+                e->from_status < 0
+                    ? NULL
+                    : tl_conversion_status_str((enum tl_conversion_status)e->from_status));
+    sq_bind_str(q, 3, tl_conversion_status_str(e->to_status));
+    sq_bind_str(q, 4, e->reason);
+    sqlite3_bind_int64(q, 5, e->actor_account_id);
+    sqlite3_bind_int64(q, 6, e->at);
     err = sq_step_done(c, q);
     sq_done(q);
     return err;
 }
 
-/* Adds sign x (1 or -1) times the conversion to its hour's rollup rows. */
-static enum tl_err add_rollup(struct conn *c, const struct tl_conversion *v, int sign)
+enum tl_err sq_rollup_add_tx(struct tl_tx *tx, const struct tl_rollup *r)
 {
-    struct sq_rollup r = {
-        .hour_ms = hour_of(v->occurred_at),
-        .program_id = v->program_id,
-        .campaign_id = v->campaign_id,
-        .task_id = v->task_id,
-        .partner_id = v->partner_id,
-        .link_id = v->link_id, /* 0 when none, as the click rollups */
-        .currency = v->currency,
-        .conversions = sign,
-        .revenue = sign * v->amount,
-        .payout = sign * v->payout,
-    };
-
-    return sq_rollup_add(c, &r);
+    return sq_rollup_add(sq_tx_conn(tx), r);
 }
 
 static unsigned events_decode(const char *json)
@@ -186,99 +163,85 @@ static unsigned events_decode(const char *json)
     return mask;
 }
 
-/* Queues event for v (its status as of the event) when the partner asked
- * for it: the URL is expanded now, with the click's sub ids. */
-static enum tl_err queue_postback(struct conn *c, const struct tl_conversion *v,
-                                  enum tl_postback_event event, int64_t now)
+enum tl_err sq_postback_of(struct tl_tx *tx, int64_t partner_id, struct tl_arena *a,
+                           const char **url_template, unsigned *events)
 {
-    struct tl_postback_vars vars;
-    struct tl_arena *a;
+    struct conn *c = sq_tx_conn(tx);
+    const char *json = NULL;
     sqlite3_stmt *q;
-    const char *tmpl = NULL, *events = NULL;
-    char *url = NULL;
     enum tl_err err;
-    bool give_up = false;
-    int i;
 
-    a = tl_arena_new(JOB_ARENA_MAX);
-    if (a == NULL)
-        return TL_ERR_NOMEM;
-    memset(&vars, 0, sizeof(vars));
-    vars.conv = v;
+    *url_template = NULL;
+    *events = 0;
     err = sq_prep(c, SQL_POSTBACK_OF, &q);
     if (err != TL_OK)
-        goto out;
-    sqlite3_bind_int64(q, 1, v->partner_id);
+        return err;
+    sqlite3_bind_int64(q, 1, partner_id);
     err = sq_step_row(c, q);
     if (err == TL_OK)
-        err = sq_col_str(q, 0, a, &tmpl);
+        err = sq_col_str(q, 0, a, url_template);
     if (err == TL_OK)
-        err = sq_col_str(q, 1, a, &events);
+        err = sq_col_str(q, 1, a, &json);
     sq_done(q);
-    if (err == TL_ERR_NOTFOUND || (err == TL_OK && (events_decode(events) & event) == 0)) {
-        err = TL_OK; /* no postback wanted */
-        goto out;
-    }
-    if (err != TL_OK)
-        goto out;
-    err = sq_prep(c, SQL_CLICK_SUBS, &q);
-    if (err != TL_OK)
-        goto out;
-    sq_bind_str(q, 1, v->click_id);
-    err = sq_step_row(c, q);
-    for (i = 0; i < 4 && err == TL_OK; i++)
-        err = sq_col_str(q, i, a, &vars.sub[i]);
-    sq_done(q);
-    if (err != TL_OK && err != TL_ERR_NOTFOUND)
-        goto out;
-    err = tl_postback_expand(tmpl, &vars, a, &url);
-    if (err == TL_ERR_TOOLARGE) {
-        /* Recorded, so that the partner sees why nothing came. */
-        give_up = true;
-        err = TL_OK;
-    }
-    if (err != TL_OK)
-        goto out;
-    err = sq_prep(c, SQL_OUTBOX_INSERT, &q);
-    if (err != TL_OK)
-        goto out;
-    sqlite3_bind_int64(q, 1, v->partner_id);
-    sqlite3_bind_int64(q, 2, v->id);
-    sq_bind_str(q, 3, tl_postback_event_str(event));
-    sq_bind_str(q, 4, give_up ? tmpl : url);
-    sq_bind_str(q, 5, give_up ? "failed" : "pending");
-    sqlite3_bind_int64(q, 6, now);
-    err = sq_step_done(c, q);
-    sq_done(q);
-out:
-    tl_arena_free(a);
+    if (err == TL_OK)
+        *events = events_decode(json);
     return err;
 }
 
-/* ------------------------------------------------------------------ */
-/* create */
+enum tl_err sq_click_subs(struct tl_tx *tx, const char *click_id, struct tl_arena *a,
+                          const char *sub[4])
+{
+    struct conn *c = sq_tx_conn(tx);
+    sqlite3_stmt *q;
+    enum tl_err err;
+    int i;
+
+    err = sq_prep(c, SQL_CLICK_SUBS, &q);
+    if (err != TL_OK)
+        return err;
+    sq_bind_str(q, 1, click_id);
+    err = sq_step_row(c, q);
+    for (i = 0; i < 4 && err == TL_OK; i++)
+        err = sq_col_str(q, i, a, &sub[i]);
+    sq_done(q);
+    return err;
+}
+
+enum tl_err sq_outbox_add(struct tl_tx *tx, const struct tl_outbox_entry *e)
+{
+    struct conn *c = sq_tx_conn(tx);
+    sqlite3_stmt *q;
+    enum tl_err err = sq_prep(c, SQL_OUTBOX_INSERT, &q);
+
+    if (err != TL_OK)
+        return err;
+    sqlite3_bind_int64(q, 1, e->partner_id);
+    sqlite3_bind_int64(q, 2, e->conversion_id);
+    sq_bind_str(q, 3, tl_postback_event_str(e->event));
+    sq_bind_str(q, 4, e->url);
+    sq_bind_str(q, 5, e->failed ? "failed" : "pending");
+    sqlite3_bind_int64(q, 6, e->at_ms);
+    err = sq_step_done(c, q);
+    sq_done(q);
+    return err;
+}
 
 static const char SQL_CONV_INSERT[] =
     "INSERT INTO conversion (click_id, order_id, event_type, amount, currency, payout, status, "
     "partner_id, task_id, campaign_id, program_id, link_id, occurred_at, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
     "ON CONFLICT (program_id, event_type, order_id) DO NOTHING";
 static const char SQL_CONV_BY_KEY[] =
     "SELECT " CONV_COLS " FROM conversion v WHERE v.program_id = ?1 AND v.event_type = ?2 AND "
     "v.order_id = ?3";
 
-/* Inserts in (created: *created) or reads the conversion with its key;
- * *out is the stored one either way (strings in a). */
-static enum tl_err insert_or_read(struct conn *c, const struct tl_actor *who,
-                                  const struct tl_conversion *in, struct tl_arena *a,
-                                  struct tl_conversion *out, bool *created)
+enum tl_err sq_conversion_insert(struct tl_tx *tx, const struct tl_conversion *in, int64_t *id)
 {
-    struct tl_conversion v;
+    struct conn *c = sq_tx_conn(tx);
     sqlite3_stmt *q;
-    int64_t now = tl_time_now_ms();
     enum tl_err err;
 
-    *created = false;
+    *id = 0;
     err = sq_prep(c, SQL_CONV_INSERT, &q);
     if (err != TL_OK)
         return err;
@@ -288,87 +251,42 @@ static enum tl_err insert_or_read(struct conn *c, const struct tl_actor *who,
     sqlite3_bind_int64(q, 4, in->amount);
     sq_bind_str(q, 5, in->currency);
     sqlite3_bind_int64(q, 6, in->payout);
-    sqlite3_bind_int64(q, 7, in->partner_id);
-    sqlite3_bind_int64(q, 8, in->task_id);
-    sqlite3_bind_int64(q, 9, in->campaign_id);
-    sqlite3_bind_int64(q, 10, in->program_id);
-    sq_bind_opt_i64(q, 11, in->link_id);
-    sqlite3_bind_int64(q, 12, in->occurred_at != 0 ? in->occurred_at : now);
-    sqlite3_bind_int64(q, 13, now);
+    sq_bind_str(q, 7, tl_conversion_status_str(in->status));
+    sqlite3_bind_int64(q, 8, in->partner_id);
+    sqlite3_bind_int64(q, 9, in->task_id);
+    sqlite3_bind_int64(q, 10, in->campaign_id);
+    sqlite3_bind_int64(q, 11, in->program_id);
+    sq_bind_opt_i64(q, 12, in->link_id);
+    sqlite3_bind_int64(q, 13, in->occurred_at);
+    sqlite3_bind_int64(q, 14, in->created_at);
+    sqlite3_bind_int64(q, 15, in->updated_at);
     err = sq_step_done(c, q);
     sq_done(q);
-    if (err != TL_OK)
-        return err;
-    if (sqlite3_changes(c->db) > 0) {
-        *created = true;
-        v = *in;
-        v.id = sqlite3_last_insert_rowid(c->db);
-        v.status = TL_CONV_PENDING;
-        v.occurred_at = in->occurred_at != 0 ? in->occurred_at : now;
-        v.created_at = v.updated_at = now;
-        err = add_event(c, v.id, -1, TL_CONV_PENDING, NULL, who->account_id, now);
-        if (err == TL_OK)
-            err = add_rollup(c, &v, 1);
-        if (err == TL_OK)
-            err = queue_postback(c, &v, TL_PB_CREATED, now);
-        if (err != TL_OK)
-            return err;
-        /* What was just inserted, without reading it back. */
-        *out = v;
-        out->click_id = tl_arena_strdup(a, in->click_id);
-        out->order_id = tl_arena_strdup(a, in->order_id);
-        out->event_type = tl_arena_strdup(a, in->event_type);
-        out->currency = tl_arena_strdup(a, in->currency);
-        if (out->click_id == NULL || out->order_id == NULL || out->event_type == NULL ||
-            out->currency == NULL)
-            return TL_ERR_NOMEM;
-        return TL_OK;
-    }
+    if (err == TL_OK && sqlite3_changes(c->db) > 0)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return err;
+}
+
+enum tl_err sq_conversion_by_key(struct tl_tx *tx, int64_t program_id, const char *event_type,
+                                 const char *order_id, struct tl_arena *a,
+                                 struct tl_conversion *out)
+{
+    struct conn *c = sq_tx_conn(tx);
+    sqlite3_stmt *q;
+    enum tl_err err;
+
     err = sq_prep(c, SQL_CONV_BY_KEY, &q);
     if (err != TL_OK)
         return err;
-    sqlite3_bind_int64(q, 1, in->program_id);
-    sq_bind_str(q, 2, in->event_type);
-    sq_bind_str(q, 3, in->order_id);
+    sqlite3_bind_int64(q, 1, program_id);
+    sq_bind_str(q, 2, event_type);
+    sq_bind_str(q, 3, order_id);
     err = sq_step_row(c, q);
     if (err == TL_OK)
-        err = fill_conv(c, q, who, a, out);
+        err = fill_conv(c, q, NULL, a, out);
     sq_done(q);
     return err;
 }
-
-struct create_ctx {
-    const struct tl_actor *who;
-    const struct tl_conversion *in;
-    struct tl_arena *a;
-    struct tl_conversion *out;
-    bool created;
-};
-
-static enum tl_err create_job(struct conn *c, void *arg)
-{
-    struct create_ctx *x = arg;
-
-    return insert_or_read(c, x->who, x->in, x->a, x->out, &x->created);
-}
-
-enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
-                                 const struct tl_conversion *in, struct tl_arena *a,
-                                 struct tl_conversion *out, bool *created)
-{
-    struct create_ctx x = {who, in, a, out, false};
-    enum tl_err err;
-
-    *created = false;
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_run_job((struct sqlite_store *)s, create_job, &x);
-    *created = err == TL_OK && x.created;
-    return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* record: attribution and creation in one job */
 
 /* The click, its program when who sees it (p.id NULL otherwise) and its
  * campaign (c.id NULL when gone): one lookup in each B-tree, on the
@@ -381,16 +299,6 @@ static const char SQL_ATTRIBUTION[] =
     "c.payout_amount, c.payout_rate_bp "
     "FROM click k LEFT JOIN program p ON p.id = k.program_id AND " VIS_PROGRAM " "
     "LEFT JOIN campaign c ON c.id = k.campaign_id WHERE k.click_id = ?1";
-
-struct record_conv_ctx {
-    const struct tl_actor *who;
-    const char *click_id;
-    tl_conversion_decide_fn decide;
-    void *decide_ctx;
-    struct tl_arena *a;
-    struct tl_conversion *out;
-    bool created;
-};
 
 /* Fills what SQL_ATTRIBUTION read; *has_program and *has_campaign tell
  * whether those were found. */
@@ -442,93 +350,77 @@ static enum tl_err fill_attribution(sqlite3_stmt *q, struct tl_arena *a, struct 
     return TL_OK;
 }
 
-static enum tl_err record_conv_job(struct conn *c, void *arg)
+enum tl_err sq_attribution(struct tl_tx *tx, const struct tl_actor *who, const char *click_id,
+                           struct tl_arena *a, struct tl_click_info *click, bool *found,
+                           struct tl_program *program, bool *has_program,
+                           struct tl_campaign *campaign, bool *has_campaign)
 {
-    struct record_conv_ctx *x = arg;
-    struct tl_click_info click;
-    struct tl_program program;
-    struct tl_campaign campaign;
-    struct tl_conversion in;
+    struct conn *c = sq_tx_conn(tx);
     sqlite3_stmt *q;
-    bool found, has_program = false, has_campaign = false;
     enum tl_err err;
 
-    x->created = false;
+    memset(click, 0, sizeof(*click));
+    memset(program, 0, sizeof(*program));
+    memset(campaign, 0, sizeof(*campaign));
+    *found = *has_program = *has_campaign = false;
     err = sq_prep(c, SQL_ATTRIBUTION, &q);
     if (err != TL_OK)
         return err;
-    sq_bind_str(q, 1, x->click_id);
-    sqlite3_bind_int(q, 2, (int)x->who->kind);
-    sqlite3_bind_int64(q, 3, x->who->account_id);
+    sq_bind_str(q, 1, click_id);
+    sqlite3_bind_int(q, 2, (int)who->kind);
+    sqlite3_bind_int64(q, 3, who->account_id);
     err = sq_step_row(c, q);
-    found = err == TL_OK;
-    if (found)
-        err = fill_attribution(q, x->a, &click, &program, &campaign, &has_program, &has_campaign);
+    *found = err == TL_OK;
+    if (*found)
+        err = fill_attribution(q, a, click, program, campaign, has_program, has_campaign);
     sq_done(q);
-    if (err != TL_OK && err != TL_ERR_NOTFOUND)
-        return err;
-    memset(&in, 0, sizeof(in));
-    err = x->decide(x->decide_ctx, found ? &click : NULL, has_program ? &program : NULL,
-                    has_campaign ? &campaign : NULL, &in);
+    if (err == TL_ERR_NOTFOUND)
+        err = TL_OK;
     if (err != TL_OK)
-        return err;
-    return insert_or_read(c, x->who, &in, x->a, x->out, &x->created);
-}
-
-enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
-                                 const char *click_id, tl_conversion_decide_fn decide, void *ctx,
-                                 struct tl_arena *a, struct tl_conversion *out, bool *created)
-{
-    struct record_conv_ctx x = {who, click_id, decide, ctx, a, out, false};
-    enum tl_err err;
-
-    *created = false;
-    memset(out, 0, sizeof(*out));
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    err = sq_run_job((struct sqlite_store *)s, record_conv_job, &x);
-    *created = err == TL_OK && x.created;
+        *found = *has_program = *has_campaign = false;
     return err;
 }
 
-struct record_async {
-    struct record_conv_ctx x;
-    bool *created;
-    void (*done)(void *arg, enum tl_err err);
-    void *arg;
-};
+static const char SQL_CONV_OWN_GET[] =
+    "SELECT " CONV_COLS " FROM conversion v WHERE v.id = ?1 AND " OWN_CONV;
+static const char SQL_CONV_SET_STATUS[] =
+    "UPDATE conversion SET status = ?2, updated_at = ?3 WHERE id = ?1";
 
-/* On the writer thread, after the commit. */
-static void record_async_done(void *arg, enum tl_err err)
+enum tl_err sq_conversion_owned(struct tl_tx *tx, const struct tl_actor *who, int64_t id,
+                                struct tl_arena *a, struct tl_conversion *out)
 {
-    struct record_async *r = arg;
+    struct conn *c = sq_tx_conn(tx);
+    sqlite3_stmt *q;
+    enum tl_err err;
 
-    *r->created = err == TL_OK && r->x.created;
-    r->done(r->arg, err);
+    err = sq_prep(c, SQL_CONV_OWN_GET, &q);
+    if (err != TL_OK)
+        return err;
+    sq_bind_who(q, id, who);
+    err = sq_step_row(c, q);
+    if (err == TL_OK)
+        err = fill_conv(c, q, who, a, out);
+    sq_done(q);
+    return err;
 }
 
-enum tl_err sq_conversion_record_async(struct tl_store *s, const struct tl_actor *who,
-                                       const char *click_id, tl_conversion_decide_fn decide,
-                                       void *ctx, struct tl_arena *a, struct tl_conversion *out,
-                                       bool *created, void (*done)(void *arg, enum tl_err err),
-                                       void *arg)
+enum tl_err sq_conversion_set_status(struct tl_tx *tx, int64_t id, enum tl_conversion_status to,
+                                     int64_t at_ms)
 {
-    struct record_async *r;
+    struct conn *c = sq_tx_conn(tx);
+    sqlite3_stmt *q;
+    enum tl_err err;
 
-    *created = false;
-    memset(out, 0, sizeof(*out));
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    r = tl_arena_alloc(a, sizeof(*r));
-    if (r == NULL)
-        return TL_ERR_NOMEM;
-    r->x = (struct record_conv_ctx){who, click_id, decide, ctx, a, out, false};
-    r->created = created;
-    r->done = done;
-    r->arg = arg;
-    return sq_submit_job((struct sqlite_store *)s, record_conv_job, &r->x, record_async_done, r);
+    err = sq_prep(c, SQL_CONV_SET_STATUS, &q);
+    if (err != TL_OK)
+        return err;
+    sqlite3_bind_int64(q, 1, id);
+    sq_bind_str(q, 2, tl_conversion_status_str(to));
+    sqlite3_bind_int64(q, 3, at_ms);
+    err = sq_step_done(c, q);
+    sq_done(q);
+    return err;
 }
-
 /* ------------------------------------------------------------------ */
 /* reads */
 
@@ -655,80 +547,6 @@ enum tl_err sq_conversion_history(struct tl_store *s, const struct tl_actor *who
 out:
     sq_read_end(c);
     return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* moves */
-
-static const char SQL_CONV_OWN_GET[] =
-    "SELECT " CONV_COLS " FROM conversion v WHERE v.id = ?1 AND " OWN_CONV;
-static const char SQL_CONV_SET_STATUS[] =
-    "UPDATE conversion SET status = ?2, updated_at = ?3 WHERE id = ?1";
-
-struct move_ctx {
-    const struct tl_actor *who;
-    int64_t id;
-    enum tl_conversion_status to;
-    const char *reason;
-    struct tl_arena *a;
-    struct tl_conversion *out;
-};
-
-static enum tl_err move_job(struct conn *c, void *arg)
-{
-    struct move_ctx *x = arg;
-    struct tl_conversion *v = x->out;
-    enum tl_conversion_status from;
-    sqlite3_stmt *q;
-    int64_t now = tl_time_now_ms();
-    enum tl_err err;
-
-    err = sq_prep(c, SQL_CONV_OWN_GET, &q);
-    if (err != TL_OK)
-        return err;
-    sq_bind_who(q, x->id, x->who);
-    err = sq_step_row(c, q);
-    if (err == TL_OK)
-        err = fill_conv(c, q, x->who, x->a, v);
-    sq_done(q);
-    if (err != TL_OK)
-        return err;
-    from = v->status;
-    if (!tl_conversion_can_move(from, x->to))
-        return TL_ERR_CONFLICT;
-    err = sq_prep(c, SQL_CONV_SET_STATUS, &q);
-    if (err != TL_OK)
-        return err;
-    sqlite3_bind_int64(q, 1, v->id);
-    sq_bind_str(q, 2, tl_conversion_status_str(x->to));
-    sqlite3_bind_int64(q, 3, now);
-    err = sq_step_done(c, q);
-    sq_done(q);
-    if (err != TL_OK)
-        return err;
-    v->status = x->to;
-    v->updated_at = now;
-    err = add_event(c, v->id, (int)from, (int)x->to, x->reason, x->who->account_id, now);
-    /* Reversed conversions count neither as conversions nor as payout; an
-     * approval changes nothing in the counts. */
-    if (err == TL_OK && x->to == TL_CONV_REVERSED)
-        err = add_rollup(c, v, -1);
-    if (err == TL_OK)
-        err =
-            queue_postback(c, v, x->to == TL_CONV_REVERSED ? TL_PB_REVERSED : TL_PB_APPROVED, now);
-    return err;
-}
-
-enum tl_err sq_conversion_move(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               enum tl_conversion_status to, const char *reason, struct tl_arena *a,
-                               struct tl_conversion *out)
-{
-    struct move_ctx x = {who, id, to, reason, a, out};
-
-    memset(out, 0, sizeof(*out));
-    if (!sq_actor_writes(who))
-        return TL_ERR_NOTFOUND;
-    return sq_run_job((struct sqlite_store *)s, move_job, &x);
 }
 
 /* ------------------------------------------------------------------ */

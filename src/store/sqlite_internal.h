@@ -21,6 +21,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/model.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS  5000
@@ -52,12 +53,19 @@ struct conn {
     size_t n_roll, cap_roll, roll_job;
 };
 
+/* A write transaction of backend.h is the writer's connection. */
+static inline struct conn *sq_tx_conn(struct tl_tx *tx)
+{
+    return (struct conn *)(void *)tx;
+}
+
 /* A unit of work for the writer thread; runs inside a savepoint. */
 typedef enum tl_err (*job_fn)(struct conn *c, void *ctx);
 
 struct job {
     job_fn fn;
     void *ctx;
+    tl_tx_fn tx_fn; /* when fn is NULL: a write of the store's rules (backend.h) */
     enum tl_err err;
     struct job *next;
     /* The waiter's own: a commit wakes exactly its jobs, and a woken
@@ -157,8 +165,8 @@ void sq_list_init(size_t *n, bool *more);
 /* Reads the one row of sql (bound with sq_bind_who: ?1 id, ?2 kind, ?3
  * account) and fills out with fill, in one read transaction. For the
  * *_get operations. TL_ERR_NOTFOUND when there is no such row for who. */
-enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id,
-                       const struct tl_actor *who, struct tl_arena *a, fill_fn fill, void *out);
+enum tl_err sq_get_one(struct tl_store *s, const char *sql, int64_t id, const struct tl_actor *who,
+                       struct tl_arena *a, fill_fn fill, void *out);
 enum tl_err sq_domains_decode(sqlite3_stmt *s, int col, struct tl_arena *a, const char ***out,
                               size_t *n_out);
 enum tl_err sq_fill_program(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
@@ -170,6 +178,101 @@ enum tl_err sq_fill_campaign(struct conn *c, sqlite3_stmt *s, const struct tl_ac
                              struct tl_arena *a, void *item);
 enum tl_err sq_fill_task(struct conn *c, sqlite3_stmt *s, const struct tl_actor *who,
                          struct tl_arena *a, void *item);
+
+/* sqlite_programs.c, sqlite_campaigns.c: the owner checks that other
+ * resources reuse (bound with sq_bind_who; column 0 the brand, or the
+ * program and then the brand). */
+extern const char SQ_PROGRAM_OWN[];
+extern const char SQ_CAMPAIGN_OWN[];
+
+/* sqlite_members.c: the membership tables' shared steps. */
+/*
+ * A membership add: own_sql (bind_who) checks the parent is the caller's
+ * and returns in column 0 the id that need_sql checks against, need_sql
+ * (?1 that id, ?2 partner) must find a row, else need_err; insert_sql
+ * (?1 parent, ?2 partner, ?3 now) is an INSERT OR IGNORE.
+ */
+struct sq_member_add {
+    const struct tl_actor *who;
+    const char *own_sql;
+    const char *need_sql;
+    enum tl_err need_err;
+    const char *insert_sql;
+    int64_t parent;
+    int64_t partner_id;
+    int64_t now;
+    bool created;
+    int64_t ref; /* the first column of own_sql (a task's campaign) */
+};
+enum tl_err sq_member_add(struct tl_store *s, struct sq_member_add *x, bool *created);
+/* Lists the partners of parent (list_sql: ?1 after, ?2 limit + 1, ?3
+ * parent) once own_sql (bound with sq_bind_who) finds it visible. */
+enum tl_err sq_member_list(struct tl_store *s, const struct tl_actor *who, const char *own_sql,
+                           const char *list_sql, int64_t parent, const struct tl_page *page,
+                           struct tl_arena *a, struct tl_membership **items, size_t *n, bool *more);
+/* *yes when sql (?1 a, ?2 b) finds a row. */
+enum tl_err sq_pair_has(struct tl_store *s, const char *sql, int64_t a, int64_t b, bool *yes);
+
+/* sqlite_programs.c: programs, landing pages, program memberships. */
+enum tl_err sq_program_create(struct tl_store *s, const struct tl_actor *who,
+                              const struct tl_program *in, int64_t *id_out);
+enum tl_err sq_program_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                           struct tl_arena *a, struct tl_program *out);
+enum tl_err sq_program_list(struct tl_store *s, const struct tl_actor *who,
+                            const struct tl_page *page, struct tl_arena *a,
+                            struct tl_program **items, size_t *n, bool *more);
+enum tl_err sq_program_update(struct tl_store *s, const struct tl_actor *who,
+                              const struct tl_program *in);
+enum tl_err sq_landing_page_create(struct tl_store *s, const struct tl_actor *who,
+                                   const struct tl_landing_page *in, int64_t *id_out);
+enum tl_err sq_landing_page_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                                struct tl_arena *a, struct tl_landing_page *out);
+enum tl_err sq_landing_page_list(struct tl_store *s, const struct tl_actor *who, int64_t program_id,
+                                 const struct tl_page *page, struct tl_arena *a,
+                                 struct tl_landing_page **items, size_t *n, bool *more);
+enum tl_err sq_program_partner_add(struct tl_store *s, const struct tl_actor *who,
+                                   int64_t program_id, int64_t partner_id, bool *created);
+enum tl_err sq_program_partner_list(struct tl_store *s, const struct tl_actor *who,
+                                    int64_t program_id, const struct tl_page *page,
+                                    struct tl_arena *a, struct tl_membership **items, size_t *n,
+                                    bool *more);
+enum tl_err sq_program_partner_has(struct tl_store *s, int64_t program_id, int64_t partner_id,
+                                   bool *yes);
+
+/* sqlite_campaigns.c: campaigns and their memberships. */
+enum tl_err sq_campaign_create(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_campaign *in, int64_t *id_out);
+enum tl_err sq_campaign_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                            struct tl_arena *a, struct tl_campaign *out);
+enum tl_err sq_campaign_list(struct tl_store *s, const struct tl_actor *who,
+                             const struct tl_campaign_filter *f, const struct tl_page *page,
+                             struct tl_arena *a, struct tl_campaign **items, size_t *n, bool *more);
+enum tl_err sq_campaign_update(struct tl_store *s, const struct tl_actor *who,
+                               const struct tl_campaign *in);
+enum tl_err sq_campaign_partner_add(struct tl_store *s, const struct tl_actor *who,
+                                    int64_t campaign_id, int64_t partner_id, bool *created);
+enum tl_err sq_campaign_partner_list(struct tl_store *s, const struct tl_actor *who,
+                                     int64_t campaign_id, const struct tl_page *page,
+                                     struct tl_arena *a, struct tl_membership **items, size_t *n,
+                                     bool *more);
+enum tl_err sq_campaign_partner_has(struct tl_store *s, int64_t campaign_id, int64_t partner_id,
+                                    bool *yes);
+
+/* sqlite_tasks.c: tasks and their assignments. */
+enum tl_err sq_task_create(struct tl_store *s, const struct tl_actor *who, const struct tl_task *in,
+                           int64_t *id_out);
+enum tl_err sq_task_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
+                        struct tl_arena *a, struct tl_task *out);
+enum tl_err sq_task_list(struct tl_store *s, const struct tl_actor *who, int64_t campaign_id,
+                         const struct tl_page *page, struct tl_arena *a, struct tl_task **items,
+                         size_t *n, bool *more);
+enum tl_err sq_task_update(struct tl_store *s, const struct tl_actor *who,
+                           const struct tl_task *in);
+enum tl_err sq_task_partner_add(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
+                                int64_t partner_id, bool *created, int64_t *campaign_id);
+enum tl_err sq_task_partner_list(struct tl_store *s, const struct tl_actor *who, int64_t task_id,
+                                 const struct tl_page *page, struct tl_arena *a,
+                                 struct tl_membership **items, size_t *n, bool *more);
 
 /* sqlite_accounts.c: accounts, API keys, UI logins and sessions. */
 enum tl_err sq_account_create(struct tl_store *s, const struct tl_account_new *in, int64_t *id_out);
@@ -203,7 +306,7 @@ enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who,
                          const struct tl_link_filter *f, const struct tl_page *page,
                          struct tl_arena *a, struct tl_link **items, size_t *n, bool *more);
 enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               bool active);
+                               bool active, int64_t *campaign_id);
 enum tl_err sq_link_ensure_defaults(struct tl_store *s, int64_t campaign_id, size_t *made);
 
 /* sqlite_track.c: redirects and clicks. */
@@ -215,27 +318,20 @@ enum tl_err sq_click_batch(struct tl_store *s, const struct tl_click *clicks, si
 enum tl_err sq_click_batch_async(struct tl_store *s,
                                  void *(*fill)(void *ctx, const struct tl_click **clicks,
                                                size_t *n),
-                                 void (*done)(void *ctx, void *handle, enum tl_err err),
-                                 void *ctx);
+                                 void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx);
 
-/* sqlite_rollup.c: additions to the two rollup tables (see the file). */
-struct sq_rollup {
-    int64_t hour_ms;
-    int64_t program_id;
-    int64_t campaign_id;
-    int64_t task_id;
-    int64_t partner_id;
-    int64_t link_id; /* 0: none */
-    const char *currency;
-    int64_t clicks, unique_clicks, bot_clicks, conversions, revenue, payout;
-};
-enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r);     /* stats_hourly */
-enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r); /* the coarse copy */
-enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r);      /* both */
+enum tl_err sq_click_list(struct tl_store *s, int64_t campaign_id, const char *click_id, int max,
+                          struct tl_arena *a, struct tl_click **items, size_t *n, bool *more);
+
+/* sqlite_rollup.c: additions to the two rollup tables (struct tl_rollup,
+ * backend.h; see the file). */
+enum tl_err sq_rollup_fine(struct conn *c, const struct tl_rollup *r);     /* stats_hourly */
+enum tl_err sq_rollup_campaign(struct conn *c, const struct tl_rollup *r); /* the coarse copy */
+enum tl_err sq_rollup_add(struct conn *c, const struct tl_rollup *r);      /* both */
 /* Whether a and b fall in the same coarse row (hour, campaign, currency);
  * adding r's sums to *to. */
-bool sq_rollup_same_coarse(const struct sq_rollup *a, const struct sq_rollup *b);
-void sq_rollup_add_sums(struct sq_rollup *to, const struct sq_rollup *r);
+bool sq_rollup_same_coarse(const struct tl_rollup *a, const struct tl_rollup *b);
+void sq_rollup_add_sums(struct tl_rollup *to, const struct tl_rollup *r);
 /* Inside the writer's transaction (run_batch), sq_rollup_add defers its
  * additions: a job's join the others' when it ends well (keep) and go with
  * its savepoint otherwise, and sq_rollup_flush writes each key once, just
@@ -252,29 +348,35 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
                       const struct tl_report_query *q, struct tl_arena *a,
                       struct tl_report_row **rows, size_t *n);
 
-/* sqlite_conversions.c: conversions and partner postbacks. */
+/* sqlite_conversions.c: conversions and partner postbacks: the primitives
+ * of backend.h, and the reads. */
+enum tl_err sq_conversion_insert(struct tl_tx *tx, const struct tl_conversion *in, int64_t *id);
+enum tl_err sq_conversion_by_key(struct tl_tx *tx, int64_t program_id, const char *event_type,
+                                 const char *order_id, struct tl_arena *a,
+                                 struct tl_conversion *out);
+enum tl_err sq_conversion_owned(struct tl_tx *tx, const struct tl_actor *who, int64_t id,
+                                struct tl_arena *a, struct tl_conversion *out);
+enum tl_err sq_conversion_set_status(struct tl_tx *tx, int64_t id, enum tl_conversion_status to,
+                                     int64_t at_ms);
+enum tl_err sq_conversion_event_add(struct tl_tx *tx, const struct tl_conversion_event *e);
+enum tl_err sq_rollup_add_tx(struct tl_tx *tx, const struct tl_rollup *r);
+enum tl_err sq_attribution(struct tl_tx *tx, const struct tl_actor *who, const char *click_id,
+                           struct tl_arena *a, struct tl_click_info *click, bool *found,
+                           struct tl_program *program, bool *has_program,
+                           struct tl_campaign *campaign, bool *has_campaign);
+enum tl_err sq_postback_of(struct tl_tx *tx, int64_t partner_id, struct tl_arena *a,
+                           const char **url_template, unsigned *events);
+enum tl_err sq_click_subs(struct tl_tx *tx, const char *click_id, struct tl_arena *a,
+                          const char *sub[4]);
+enum tl_err sq_outbox_add(struct tl_tx *tx, const struct tl_outbox_entry *e);
 enum tl_err sq_program_by_postback_key(struct tl_store *s, const char *key, struct tl_arena *a,
                                        struct tl_program *out);
-enum tl_err sq_conversion_create(struct tl_store *s, const struct tl_actor *who,
-                                 const struct tl_conversion *in, struct tl_arena *a,
-                                 struct tl_conversion *out, bool *created);
-enum tl_err sq_conversion_record(struct tl_store *s, const struct tl_actor *who,
-                                 const char *click_id, tl_conversion_decide_fn decide, void *ctx,
-                                 struct tl_arena *a, struct tl_conversion *out, bool *created);
-enum tl_err sq_conversion_record_async(struct tl_store *s, const struct tl_actor *who,
-                                       const char *click_id, tl_conversion_decide_fn decide,
-                                       void *ctx, struct tl_arena *a, struct tl_conversion *out,
-                                       bool *created, void (*done)(void *arg, enum tl_err err),
-                                       void *arg);
 enum tl_err sq_conversion_get(struct tl_store *s, const struct tl_actor *who, int64_t id,
                               struct tl_arena *a, struct tl_conversion *out);
 enum tl_err sq_conversion_list(struct tl_store *s, const struct tl_actor *who,
                                const struct tl_conversion_filter *f, const struct tl_page *page,
                                struct tl_arena *a, struct tl_conversion **items, size_t *n,
                                bool *more);
-enum tl_err sq_conversion_move(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               enum tl_conversion_status to, const char *reason,
-                               struct tl_arena *a, struct tl_conversion *out);
 enum tl_err sq_conversion_history(struct tl_store *s, const struct tl_actor *who, int64_t id,
                                   struct tl_arena *a, struct tl_conversion_event **items,
                                   size_t *n);

@@ -281,7 +281,7 @@ enum tl_err sq_link_list(struct tl_store *s, const struct tl_actor *who,
 /* writes */
 
 static const char SQL_LINK_OWN[] =
-    "SELECT 1 FROM link l JOIN program p ON p.id = l.program_id WHERE l.id = ?1 AND "
+    "SELECT l.campaign_id FROM link l JOIN program p ON p.id = l.program_id WHERE l.id = ?1 AND "
     "(?2 = 1 OR (?2 = 2 AND p.brand_id = ?3))";
 static const char SQL_LINK_SET_ACTIVE[] =
     "UPDATE link SET active = ?2, updated_at = ?3 WHERE id = ?1";
@@ -290,6 +290,7 @@ struct active_ctx {
     const struct tl_actor *who;
     int64_t id;
     bool active;
+    int64_t campaign_id;
 };
 
 static enum tl_err set_active_job(struct conn *c, void *arg)
@@ -298,7 +299,14 @@ static enum tl_err set_active_job(struct conn *c, void *arg)
     sqlite3_stmt *q;
     enum tl_err err;
 
-    err = sq_check_who(c, SQL_LINK_OWN, x->id, x->who);
+    err = sq_prep(c, SQL_LINK_OWN, &q);
+    if (err != TL_OK)
+        return err;
+    sq_bind_who(q, x->id, x->who);
+    err = sq_step_row(c, q);
+    if (err == TL_OK)
+        x->campaign_id = sqlite3_column_int64(q, 0);
+    sq_done(q);
     if (err != TL_OK)
         return err;
     err = sq_prep(c, SQL_LINK_SET_ACTIVE, &q);
@@ -313,13 +321,17 @@ static enum tl_err set_active_job(struct conn *c, void *arg)
 }
 
 enum tl_err sq_link_set_active(struct tl_store *s, const struct tl_actor *who, int64_t id,
-                               bool active)
+                               bool active, int64_t *campaign_id)
 {
-    struct active_ctx x = {who, id, active};
+    struct active_ctx x = {who, id, active, 0};
+    enum tl_err err;
 
+    *campaign_id = 0;
     if (!sq_actor_writes(who))
         return TL_ERR_NOTFOUND;
-    return sq_run_job((struct sqlite_store *)s, set_active_job, &x);
+    err = sq_run_job((struct sqlite_store *)s, set_active_job, &x);
+    *campaign_id = x.campaign_id;
+    return err;
 }
 
 /* Assignments of a campaign that have no short default link yet. */

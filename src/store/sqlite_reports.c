@@ -56,12 +56,12 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
     *n = 0;
     if (!sq_actor_valid(who))
         return TL_OK;
-    coarse = who->kind != TL_ACCOUNT_PARTNER && q->partner_id == 0 && q->task_id == 0 &&
-             (q->group == TL_GROUP_NONE || q->group == TL_GROUP_HOUR ||
-              q->group == TL_GROUP_CAMPAIGN);
+    coarse =
+        who->kind != TL_ACCOUNT_PARTNER && q->partner_id == 0 && q->task_id == 0 &&
+        (q->group == TL_GROUP_NONE || q->group == TL_GROUP_HOUR || q->group == TL_GROUP_CAMPAIGN);
     snprintf(sql, sizeof(sql),
              "SELECT %s, currency, SUM(clicks), SUM(unique_clicks), SUM(conversions), "
-             "SUM(revenue), SUM(payout) FROM %s WHERE 1",
+             "SUM(revenue), SUM(payout), SUM(bot_clicks) FROM %s WHERE 1",
              col, coarse ? "stats_campaign_hourly" : "stats_hourly");
     /* Parameters are numbered in the order these conditions are added. */
     if (who->kind == TL_ACCOUNT_BRAND)
@@ -125,6 +125,7 @@ enum tl_err sq_report(struct tl_store *s, const struct tl_actor *who,
         r->conversions = sqlite3_column_int64(st, 4);
         r->revenue = sqlite3_column_int64(st, 5);
         r->payout = sqlite3_column_int64(st, 6);
+        r->bot_clicks = sqlite3_column_int64(st, 7);
     }
     if (rc != SQLITE_DONE)
         err = sq_db_err(c->db, rc);

@@ -23,7 +23,7 @@
 #define ROLL_CURRENCY_MAX 16 /* longer currencies (none valid) are written at once */
 
 struct sq_roll {
-    struct sq_rollup r; /* r.currency points at currency */
+    struct tl_rollup r; /* r.currency points at currency */
     char currency[ROLL_CURRENCY_MAX];
 };
 
@@ -44,7 +44,7 @@ static const char SQL_CAMPAIGN[] =
     "bot_clicks + excluded.bot_clicks, conversions = conversions + excluded.conversions, revenue "
     "= revenue + excluded.revenue, payout = payout + excluded.payout";
 
-static void bind_sums(sqlite3_stmt *q, int first, const struct sq_rollup *r)
+static void bind_sums(sqlite3_stmt *q, int first, const struct tl_rollup *r)
 {
     sqlite3_bind_int64(q, first, r->clicks);
     sqlite3_bind_int64(q, first + 1, r->unique_clicks);
@@ -54,7 +54,7 @@ static void bind_sums(sqlite3_stmt *q, int first, const struct sq_rollup *r)
     sqlite3_bind_int64(q, first + 5, r->payout);
 }
 
-enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r)
+enum tl_err sq_rollup_fine(struct conn *c, const struct tl_rollup *r)
 {
     sqlite3_stmt *q;
     enum tl_err err = sq_prep(c, SQL_FINE, &q);
@@ -74,7 +74,7 @@ enum tl_err sq_rollup_fine(struct conn *c, const struct sq_rollup *r)
     return err;
 }
 
-enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r)
+enum tl_err sq_rollup_campaign(struct conn *c, const struct tl_rollup *r)
 {
     sqlite3_stmt *q;
     enum tl_err err = sq_prep(c, SQL_CAMPAIGN, &q);
@@ -93,25 +93,25 @@ enum tl_err sq_rollup_campaign(struct conn *c, const struct sq_rollup *r)
 
 /* Entry i, its currency pointing at its own copy (roll moves as it grows,
  * and entries move as jobs end: the pointer is set at each read). */
-static struct sq_rollup *roll_at(struct conn *c, size_t i)
+static struct tl_rollup *roll_at(struct conn *c, size_t i)
 {
     c->roll[i].r.currency = c->roll[i].currency;
     return &c->roll[i].r;
 }
 
-static bool same_fine(const struct sq_rollup *a, const struct sq_rollup *b)
+static bool same_fine(const struct tl_rollup *a, const struct tl_rollup *b)
 {
     return sq_rollup_same_coarse(a, b) && a->task_id == b->task_id &&
            a->partner_id == b->partner_id && a->link_id == b->link_id;
 }
 
-bool sq_rollup_same_coarse(const struct sq_rollup *a, const struct sq_rollup *b)
+bool sq_rollup_same_coarse(const struct tl_rollup *a, const struct tl_rollup *b)
 {
     return a->hour_ms == b->hour_ms && a->campaign_id == b->campaign_id &&
            strcmp(a->currency, b->currency) == 0;
 }
 
-void sq_rollup_add_sums(struct sq_rollup *to, const struct sq_rollup *r)
+void sq_rollup_add_sums(struct tl_rollup *to, const struct tl_rollup *r)
 {
     to->clicks += r->clicks;
     to->unique_clicks += r->unique_clicks;
@@ -121,7 +121,7 @@ void sq_rollup_add_sums(struct sq_rollup *to, const struct sq_rollup *r)
     to->payout += r->payout;
 }
 
-enum tl_err sq_rollup_add(struct conn *c, const struct sq_rollup *r)
+enum tl_err sq_rollup_add(struct conn *c, const struct tl_rollup *r)
 {
     struct sq_roll *e;
     size_t cap;
@@ -172,7 +172,7 @@ void sq_rollup_job_end(struct conn *c, bool keep)
 
 enum tl_err sq_rollup_flush(struct conn *c)
 {
-    struct sq_rollup coarse;
+    struct tl_rollup coarse;
     size_t i, k;
     enum tl_err err = TL_OK;
 

@@ -240,7 +240,7 @@ struct batch_ctx {
     size_t n;
 };
 
-static bool same_row(const struct sq_rollup *r, const struct tl_click *k, int64_t hour)
+static bool same_row(const struct tl_rollup *r, const struct tl_click *k, int64_t hour)
 {
     return r->hour_ms == hour && r->campaign_id == k->campaign_id && r->task_id == k->task_id &&
            r->partner_id == k->partner_id && r->link_id == k->link_id &&
@@ -278,7 +278,7 @@ static enum tl_err insert_click(struct conn *c, const struct tl_click *k)
 
 /* Index of the rollup row for click k, hashed over its key; rows and
  * slots grow together (slots: a power of two, at least twice the rows). */
-static size_t row_slot(const size_t *slots, size_t mask, const struct sq_rollup *rows,
+static size_t row_slot(const size_t *slots, size_t mask, const struct tl_rollup *rows,
                        const struct tl_click *k, int64_t hour)
 {
     uint64_t h = (uint64_t)hour * 0x9e3779b97f4a7c15ull;
@@ -294,7 +294,7 @@ static size_t row_slot(const size_t *slots, size_t mask, const struct sq_rollup 
 }
 
 /* Adds a fine row's sums to the coarse row of its campaign and hour. */
-static void add_coarse(struct sq_rollup *coarse, size_t *n, const struct sq_rollup *r)
+static void add_coarse(struct tl_rollup *coarse, size_t *n, const struct tl_rollup *r)
 {
     size_t i;
 
@@ -310,7 +310,7 @@ static void add_coarse(struct sq_rollup *coarse, size_t *n, const struct sq_roll
 static enum tl_err batch_job(struct conn *c, void *arg)
 {
     struct batch_ctx *x = arg;
-    struct sq_rollup *rows = NULL, *coarse = NULL, *r;
+    struct tl_rollup *rows = NULL, *coarse = NULL, *r;
     size_t *slots = NULL; /* row index + 1; 0 is empty */
     size_t n_rows = 0, n_coarse = 0, mask, i, slot;
     enum tl_err err = TL_OK;
@@ -333,7 +333,7 @@ static enum tl_err batch_job(struct conn *c, void *arg)
         hour = k->ts_ms - k->ts_ms % HOUR_MS;
         slot = row_slot(slots, mask, rows, k, hour);
         if (slots[slot] == 0) {
-            rows[n_rows] = (struct sq_rollup){.hour_ms = hour,
+            rows[n_rows] = (struct tl_rollup){.hour_ms = hour,
                                               .program_id = k->program_id,
                                               .campaign_id = k->campaign_id,
                                               .task_id = k->task_id,
@@ -399,8 +399,7 @@ static void batch_async_done(void *arg, enum tl_err err)
 enum tl_err sq_click_batch_async(struct tl_store *s,
                                  void *(*fill)(void *ctx, const struct tl_click **clicks,
                                                size_t *n),
-                                 void (*done)(void *ctx, void *handle, enum tl_err err),
-                                 void *ctx)
+                                 void (*done)(void *ctx, void *handle, enum tl_err err), void *ctx)
 {
     struct batch_async *b = calloc(1, sizeof(*b));
     enum tl_err err;
@@ -413,5 +412,88 @@ enum tl_err sq_click_batch_async(struct tl_store *s,
     err = sq_submit_job((struct sqlite_store *)s, batch_async_job, b, batch_async_done, b);
     if (err != TL_OK)
         free(b);
+    return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* the operator's listing */
+
+/* ?1 campaign or 0, ?2 click id or NULL, ?3 limit + 1 */
+static const char SQL_CLICK_LIST[] =
+    "SELECT click_id, ts_ms, link_id, partner_id, task_id, campaign_id, program_id, visitor_hash, "
+    "user_agent, referrer, sub_id1, sub_id2, sub_id3, shared_id, bot, uniq, landing_fallback "
+    "FROM click WHERE (?1 = 0 OR campaign_id = ?1) AND (?2 IS NULL OR click_id = ?2) "
+    "ORDER BY ts_ms, click_id LIMIT ?3";
+
+/* Copies column i (NULL: "") into out, cut to cap - 1 bytes. */
+static void col_copy(sqlite3_stmt *q, int i, char *out, size_t cap)
+{
+    const unsigned char *v = sqlite3_column_text(q, i);
+    size_t n = v != NULL ? (size_t)sqlite3_column_bytes(q, i) : 0;
+
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(out, v, n);
+    out[n] = '\0';
+}
+
+enum tl_err sq_click_list(struct tl_store *s, int64_t campaign_id, const char *click_id, int max,
+                          struct tl_arena *a, struct tl_click **items, size_t *n, bool *more)
+{
+    struct tl_click *out = NULL, *k;
+    struct conn *c;
+    sqlite3_stmt *q;
+    size_t cap = 0;
+    enum tl_err err;
+    int rc, i;
+
+    *items = NULL;
+    *n = 0;
+    *more = false;
+    if (max < 1 || max > TL_STORE_CLICKS_MAX)
+        return TL_ERR_INVALID;
+    err = sq_reader((struct sqlite_store *)s, &c);
+    if (err != TL_OK)
+        return err;
+    err = sq_prep(c, SQL_CLICK_LIST, &q);
+    if (err != TL_OK)
+        return err;
+    sqlite3_bind_int64(q, 1, campaign_id);
+    sq_bind_str(q, 2, click_id);
+    sqlite3_bind_int(q, 3, max + 1);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)max) {
+            *more = true;
+            break;
+        }
+        if (*n == cap && (out = sq_arr_grow(a, out, *n, &cap, sizeof(*out))) == NULL) {
+            err = TL_ERR_NOMEM;
+            break;
+        }
+        k = &out[*n];
+        memset(k, 0, sizeof(*k));
+        col_copy(q, 0, k->click_id, sizeof(k->click_id));
+        k->ts_ms = sqlite3_column_int64(q, 1);
+        k->link_id = sqlite3_column_int64(q, 2); /* NULL reads as 0 */
+        k->partner_id = sqlite3_column_int64(q, 3);
+        k->task_id = sqlite3_column_int64(q, 4);
+        k->campaign_id = sqlite3_column_int64(q, 5);
+        k->program_id = sqlite3_column_int64(q, 6);
+        if (sqlite3_column_bytes(q, 7) == (int)sizeof(k->visitor))
+            memcpy(k->visitor, sqlite3_column_blob(q, 7), sizeof(k->visitor));
+        col_copy(q, 8, k->user_agent, sizeof(k->user_agent));
+        col_copy(q, 9, k->referrer, sizeof(k->referrer));
+        for (i = 0; i < 4; i++)
+            col_copy(q, 10 + i, k->sub[i], sizeof(k->sub[i]));
+        k->bot = sqlite3_column_int(q, 14) != 0;
+        k->uniq = sqlite3_column_int(q, 15) != 0;
+        k->landing_fallback = sqlite3_column_int(q, 16) != 0;
+        (*n)++;
+    }
+    if (err == TL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sq_db_err(c->db, rc);
+    sq_done(q);
+    *items = out;
     return err;
 }

@@ -18,10 +18,10 @@
 
 #include <sodium.h>
 
-#define SHARDS    64
-#define GEN_PAGE  4096 /* ids per page of counters */
-#define GEN_PAGES 4096 /* pages: ids up to 16M have a counter each */
-#define ALIGN     16
+#define SHARDS      64
+#define GEN_PAGE    4096 /* ids per page of counters */
+#define GEN_PAGES   4096 /* pages: ids up to 16M have a counter each */
+#define ALIGN       16
 #define BUCKETS_MIN 16
 #define BUCKETS_MAX ((size_t)1 << 24) /* per shard */
 
@@ -537,4 +537,28 @@ size_t tl_cache_bytes(struct tl_cache *c)
         pthread_mutex_unlock(&c->shards[i].mu);
     }
     return n;
+}
+
+void tl_cache_on_change(void *cache, const struct tl_change *change)
+{
+    struct tl_cache *c = cache;
+
+    switch (change->kind) {
+    case TL_CHANGE_PROGRAM:
+        if (change->id > 0)
+            tl_cache_bump_program(c, change->id);
+        break;
+    case TL_CHANGE_CAMPAIGN:
+    case TL_CHANGE_TASK_PARTNERS:
+    case TL_CHANGE_LINK_UPDATED:
+        if (change->campaign_id > 0)
+            tl_cache_bump_campaign(c, change->campaign_id);
+        break;
+    case TL_CHANGE_LINK_CREATED:
+        if (change->campaign_id > 0)
+            tl_cache_bump_campaign(c, change->campaign_id);
+        tl_cache_bump_links(c);
+        break;
+    case TL_CHANGE_API_KEY_REVOKED: break;
+    }
 }

@@ -7,8 +7,9 @@
  * past max_entries the oldest entries of a shard are evicted.
  *
  * Invalidation is by generation. Every campaign and every program has a
- * counter, bumped by the API after it changes that campaign (or a task
- * assignment or a link in it) or that program. An entry remembers the
+ * counter, bumped when the store announces a committed change to that
+ * campaign (or to a task assignment or a link in it) or to that program
+ * (tl_cache_on_change). An entry remembers the
  * counters it was filled under and is ignored once they moved. Negative
  * entries of short codes remember a global counter bumped whenever links
  * are created. A lookup costs a hash, a shard lock, and two atomic loads.
@@ -29,6 +30,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/model.h"
+#include "store/store.h"
 
 #define TL_CACHE_KEY_MAX 64
 
@@ -66,6 +68,14 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
 void tl_cache_bump_campaign(struct tl_cache *c, int64_t campaign_id);
 void tl_cache_bump_program(struct tl_cache *c, int64_t program_id);
 void tl_cache_bump_links(struct tl_cache *c);
+
+/*
+ * The store's change listener (tl_store_subscribe, with the cache as ctx):
+ * a program's or a campaign's settings, a task's assignments and a link's
+ * state bump what they change, and created links the short codes' negative
+ * entries too.
+ */
+void tl_cache_on_change(void *cache, const struct tl_change *change);
 
 /* Entries held now, and bytes they take (for /metrics and the bench). */
 size_t tl_cache_count(struct tl_cache *c);

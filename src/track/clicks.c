@@ -499,7 +499,7 @@ struct tl_clicks *tl_clicks_start(const struct tl_clicks_config *cfg)
     pthread_cond_init(&q->not_empty, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&q->not_full, NULL);
-    q->drain = cfg->linger_ms == 0 && cfg->store->ops->click_batch_async != NULL;
+    q->drain = cfg->linger_ms == 0 && tl_store_can(cfg->store, TL_STORE_QUEUED_WRITES);
     if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
         pthread_mutex_destroy(&q->mu);
         pthread_cond_destroy(&q->not_empty);

@@ -11,12 +11,11 @@ rollups (reversal subtracting), and durability across kill -9.
 import datetime
 import http.client
 import os
-import sqlite3
 import threading
 import time
 import urllib.parse
 
-from tl import A, assert_problem, assert_time, expect, uniq
+from tl import A, assert_problem, assert_time, expect, uniq, urlquote
 
 BROWSER_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/120.0 Safari/537.36")
@@ -42,23 +41,6 @@ def make_link(t, w, srv=None):
                            key=w.bk), (200, 201))
 
 
-def wait_click(srv, click_id, timeout=5.0):
-    """Waits until the click row is committed (clicks are written in batches)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        db = sqlite3.connect("file:%s?mode=ro" % srv.db_path, uri=True, timeout=5)
-        try:
-            row = db.execute("SELECT 1 FROM click WHERE click_id = ?", (click_id,)).fetchone()
-        except sqlite3.OperationalError:
-            row = None
-        finally:
-            db.close()
-        if row:
-            return
-        time.sleep(0.02)
-    raise AssertionError("click %s not stored within %ss" % (click_id, timeout))
-
-
 def click(t, w, query="", ua=BROWSER_UA, srv=None, link=None):
     """Clicks the partner's link like a browser; returns the click id once stored."""
     srv = srv or t.srv
@@ -75,7 +57,7 @@ def click(t, w, query="", ua=BROWSER_UA, srv=None, link=None):
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)
     assert "clickid" in q, "no clickid in %r" % loc
     cid = q["clickid"][0]
-    wait_click(srv, cid)
+    srv.wait_clicks_stored()
     return cid
 
 
@@ -85,14 +67,15 @@ def conv(t, w, cid, srv=None, **kw):
     return (srv or t.srv).post(A + "/conversions", body, key=w.bk)
 
 
-def stats(srv, campaign_id):
-    db = sqlite3.connect("file:%s?mode=ro" % srv.db_path, uri=True, timeout=5)
-    try:
-        return db.execute("SELECT COALESCE(SUM(conversions),0), COALESCE(SUM(revenue),0), "
-                          "COALESCE(SUM(payout),0), COALESCE(SUM(clicks),0) FROM stats_hourly "
-                          "WHERE campaign_id = ?", (campaign_id,)).fetchone()
-    finally:
-        db.close()
+def report(srv, w, query):
+    """The rows of GET /api/v1/reports?<query>, as w's brand sees them."""
+    return expect(srv.get(A + "/reports?" + query, key=w.bk), 200)["data"]
+
+
+def stats(srv, w):
+    """(conversions, revenue, payout, clicks) of w's campaign, from the reports."""
+    rows = report(srv, w, "campaign_id=%d" % w.campaign["id"])
+    return tuple(sum(r[k] for r in rows) for k in ("conversions", "revenue", "payout", "clicks"))
 
 
 def check_conv(c, w=None):
@@ -436,7 +419,7 @@ def test_concurrent_identical(t):
     assert len({i for _, i in results}) == 1, results
     got = t.list_all(A + "/conversions", w.bk)
     assert len(got) == 1, got
-    conversions, revenue, payout, _ = stats(t.srv, w.campaign["id"])
+    conversions, revenue, payout, _ = stats(t.srv, w)
     assert (conversions, revenue, payout) == (1, 999, 500), (conversions, revenue, payout)
 
 
@@ -445,32 +428,30 @@ def test_rollups(t):
     cid = click(t, w)
     c1 = expect(conv(t, w, cid, amount=1000), 201)
     c2 = expect(conv(t, w, cid, amount=3000), 201)
-    conversions, revenue, payout, clicks = stats(t.srv, w.campaign["id"])
+    conversions, revenue, payout, clicks = stats(t.srv, w)
     assert (conversions, revenue, payout) == (2, 4000, 1000), (conversions, revenue, payout)
     assert clicks == 1, clicks
     # approval changes nothing; a reversal subtracts
     expect(t.patch(A + "/conversions/%d" % c1["id"], {"status": "approved"}, key=w.bk), 200)
-    assert stats(t.srv, w.campaign["id"])[:3] == (2, 4000, 1000)
+    assert stats(t.srv, w)[:3] == (2, 4000, 1000)
     expect(t.patch(A + "/conversions/%d" % c1["id"], {"status": "reversed"}, key=w.bk), 200)
-    assert stats(t.srv, w.campaign["id"])[:3] == (1, 3000, 500)
+    assert stats(t.srv, w)[:3] == (1, 3000, 500)
     expect(t.patch(A + "/conversions/%d" % c2["id"], {"status": "reversed"}, key=w.bk), 200)
-    assert stats(t.srv, w.campaign["id"])[:3] == (0, 0, 0)
+    assert stats(t.srv, w)[:3] == (0, 0, 0)
     # the hour of occurred_at, not of the request: a reversal subtracts there
     when = now_utc() + datetime.timedelta(days=2)
     c3 = expect(conv(t, w, cid, amount=700, occurred_at=iso(when)), 201)
-    hour_ms = int(when.replace(minute=0, second=0, microsecond=0).timestamp()) * 1000
-    db = sqlite3.connect("file:%s?mode=ro" % t.srv.db_path, uri=True)
-    row = db.execute("SELECT conversions, revenue, payout, link_id, currency FROM stats_hourly "
-                     "WHERE campaign_id = ? AND hour_ms = ?", (w.campaign["id"], hour_ms)).fetchone()
-    db.close()
-    assert row is not None and row[:3] == (1, 700, 500) and row[4] == "USD", row
-    assert row[3] == c3["link_id"], row
+    hour = "from=%s&to=%s" % (urlquote(iso(when.replace(minute=0, second=0, microsecond=0))),
+                              urlquote(iso(when.replace(minute=0, second=0, microsecond=0) +
+                                           datetime.timedelta(hours=1))))
+    rows = report(t.srv, w, "campaign_id=%d&group_by=link&%s" % (w.campaign["id"], hour))
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert (row["conversions"], row["revenue"], row["payout"]) == (1, 700, 500), row
+    assert row["currency"] == "USD" and row["link_id"] == c3["link_id"], row
     expect(t.patch(A + "/conversions/%d" % c3["id"], {"status": "reversed"}, key=w.bk), 200)
-    db = sqlite3.connect("file:%s?mode=ro" % t.srv.db_path, uri=True)
-    row = db.execute("SELECT conversions, revenue, payout FROM stats_hourly WHERE campaign_id = ? "
-                     "AND hour_ms = ?", (w.campaign["id"], hour_ms)).fetchone()
-    db.close()
-    assert row == (0, 0, 0), row
+    rows = report(t.srv, w, "campaign_id=%d&%s" % (w.campaign["id"], hour))
+    assert [(r["conversions"], r["revenue"], r["payout"]) for r in rows] == [(0, 0, 0)], rows
     # the reports API, when it is there, agrees
     r = t.get(A + "/reports?campaign_id=%d" % w.campaign["id"], key=w.bk)
     if r.status == 200:
@@ -514,5 +495,5 @@ def test_kill9_keeps_answered_conversions(t):
         expect(srv.get(A + "/conversions/%d" % cid, key=w.bk), 200)
     got = srv.list_all(A + "/conversions", w.bk, limit=500)
     assert len(got) >= len(answered)
-    conversions = stats(srv, w.campaign["id"])[0]
+    conversions = stats(srv, w)[0]
     assert conversions == len(got), (conversions, len(got))

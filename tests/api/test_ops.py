@@ -1,7 +1,7 @@
 """
 test_ops.py: API.md "Operations" and "Running": /healthz, /metrics,
 persistence across restarts, migrations applied once, `tracklink migrate`,
-`tracklink admin`, `tracklink version`, environment variables, and a clean
+`tracklink version`, environment variables, and a clean
 exit 0 on SIGTERM/SIGINT.
 """
 
@@ -12,7 +12,7 @@ import signal
 import socket
 import time
 
-from tl import A, assert_key, assert_problem, expect, uniq, uniq_email
+from tl import A, assert_problem, expect
 
 
 def test_healthz(t):
@@ -144,76 +144,6 @@ def test_migrate_on_served_db_applies_nothing(t):
     assert json.loads(r.stdout.strip().splitlines()[-1]) == {"applied": 0}, r.stdout
 
 
-def last_json(text):
-    for line in reversed(text.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except ValueError:
-                pass
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise AssertionError("no JSON in %r" % text[-2000:])
-
-
-def test_admin_create_brand_offline(t):
-    d = t.tmpdir()
-    db = "sqlite:" + os.path.join(d, "a.db")
-    name = uniq("Offline")
-    r = t.run_cli("admin", "create-brand", "--name", name, "--db", db)
-    assert r.returncode == 0, r.stderr
-    b = last_json(r.stdout)
-    assert b["name"] == name and isinstance(b["id"], int)
-    assert_key(b["api_key"])
-    assert "created_at" in b
-    s2 = t.start_server(data_dir=d, db=db)
-    assert s2.migrations_applied() == 0, s2.log
-    expect(s2.get(A + "/programs", key=b["api_key"]), 200)
-    s2.new_program(b["api_key"])
-
-
-def test_admin_create_brand_with_user_and_partner(t):
-    d = t.tmpdir()
-    db = "sqlite:" + os.path.join(d, "a.db")
-    r = t.run_cli("admin", "create-brand", "--name", "B", "--user-email", uniq_email("u"),
-                  "--user-password", "long-enough", "--db", db)
-    assert r.returncode == 0, r.stderr
-    assert_key(last_json(r.stdout)["api_key"])
-    email = uniq_email()
-    r = t.run_cli("admin", "create-partner", "--name", "P", "--email", email, "--db", db)
-    assert r.returncode == 0, r.stderr
-    p = last_json(r.stdout)
-    assert p["email"] == email and p["name"] == "P"
-    assert_key(p["api_key"])
-    s = t.start_server(data_dir=d, db=db)
-    assert expect(s.get(A + "/me/tasks", key=p["api_key"]), 200)["data"] == []
-
-
-def test_admin_errors_exit_1_with_problem(t):
-    d = t.tmpdir()
-    db = "sqlite:" + os.path.join(d, "a.db")
-    r = t.run_cli("admin", "create-partner", "--name", "P", "--email", "not-an-email", "--db", db)
-    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
-    prob = last_json(r.stderr)
-    assert prob.get("code") == "invalid_value" and prob.get("field") == "email", prob
-    r = t.run_cli("admin", "create-brand", "--name", "B", "--user-email", "x@y.test", "--user-password", "short",
-                  "--db", db)
-    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
-    assert last_json(r.stderr).get("field") == "user.password"
-
-
-def test_admin_uses_env_db(t):
-    d = t.tmpdir()
-    db = "sqlite:" + os.path.join(d, "e.db")
-    r = t.run_cli("admin", "create-brand", "--name", "EnvBrand", env={"TRACKLINK_DB": db})
-    assert r.returncode == 0, r.stderr
-    b = last_json(r.stdout)
-    s = t.start_server(data_dir=d, db=db)
-    expect(s.get(A + "/programs", key=b["api_key"]), 200)
-
-
 def test_version(t):
     r = t.run_cli("version")
     assert r.returncode == 0, r.stderr
@@ -260,7 +190,8 @@ def test_sigterm_with_half_sent_request(t):
 
 
 def test_listen_and_db_from_env(t):
-    s = t.start_server(via_env=True)
+    # an SQLite file whatever TL_TEST_DB says: its existence shows the URL was read
+    s = t.start_server(via_env=True, db="sqlite:" + os.path.join(t.tmpdir(), "env.db"))
     b = s.new_brand()
     assert os.path.exists(s.db_path), "TRACKLINK_DB was not used: no %s" % s.db_path
     expect(s.get(A + "/programs", key=b["api_key"]), 200)
@@ -269,7 +200,7 @@ def test_listen_and_db_from_env(t):
 def test_database_created_in_fresh_dir(t):
     d = os.path.join(t.tmpdir(), "sub")
     os.mkdir(d)
-    s = t.start_server(data_dir=d)
+    s = t.start_server(data_dir=d, db="sqlite:" + os.path.join(d, "t.db"))
     assert os.path.exists(s.db_path)
     assert s.migrations_applied() > 0
 

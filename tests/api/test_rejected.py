@@ -382,7 +382,11 @@ def test_metrics_count_what_is_stored(t):
         assert_problem(post(t, w, click_id="nosuch%020d" % i, order_id="m%d" % i, amount=1), 404,
                        "click_not_found")
     wait_for(t.srv, w.bk, ["m0", "m1", "m2"])
-    assert metric(t.srv, "tracklink_rejections_stored_total") >= before + 3
+    # The rows are readable once committed; the counter follows the commit.
+    deadline = time.time() + WAIT
+    while metric(t.srv, "tracklink_rejections_stored_total") < before + 3:
+        assert time.time() < deadline, "tracklink_rejections_stored_total did not reach %d" % (before + 3)
+        time.sleep(0.02)
     assert metric(t.srv, "tracklink_rejections_dropped_total") == 0
     assert metric(t.srv, "tracklink_rejections_queued") is not None
 

@@ -210,16 +210,29 @@ def run_cli(binary, args, env=None, timeout=60, input=None):
 # ------------------------------------------------------------------ server
 
 
+def db_url_for(data_dir):
+    """The database URL of a new server: TL_TEST_DB ("%d": a number per
+    server), else an SQLite file in data_dir."""
+    env = os.environ.get("TL_TEST_DB", "")
+    if not env:
+        return "sqlite:" + os.path.join(data_dir, "t.db")
+    return env.replace("%d", str(next(_seq))) if "%d" in env else env
+
+
 class Server:
     """A running `tracklink serve`.
 
     Server(binary, data_dir=None, env=None, args=[], admin_key=True, via_env=False)
-    starts `binary serve --listen 127.0.0.1:0 --db sqlite:<data_dir>/t.db <args>`
+    starts `binary serve --listen 127.0.0.1:0 --db URL <args>`
     with TRACKLINK_ADMIN_KEY set to a random key (admin_key=False: unset;
     a string: that key) and TRACKLINK_ALLOW_PRIVATE_POSTBACKS=1, and waits for
     `tracklink: listening on 127.0.0.1:PORT`. via_env=True passes listen and
-    db through TRACKLINK_LISTEN / TRACKLINK_DB instead of flags. db="sqlite:PATH"
-    serves that database instead of <data_dir>/t.db.
+    db through TRACKLINK_LISTEN / TRACKLINK_DB instead of flags. The URL is
+    db when given (any --db URL), else the environment's TL_TEST_DB (a "%d"
+    in it is replaced by a number of its own per server, for backends that
+    need a fresh database each time), else sqlite:<data_dir>/t.db. db_path
+    is the SQLite file of a sqlite: URL (None for other backends): tests
+    observe through the API, /metrics or an admin command, never the file.
     env values of None remove a variable.
     """
 
@@ -228,11 +241,10 @@ class Server:
         self.binary = os.path.abspath(binary)
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="tl-test-")
-        self.db_path = os.path.join(self.data_dir, "t.db")
-        if db is not None:
-            assert db.startswith("sqlite:"), "db must be a sqlite: URL"
-            self.db_path = db[len("sqlite:"):]
-        self.db_url = "sqlite:" + self.db_path
+        if db is None:
+            db = db_url_for(self.data_dir)
+        self.db_url = db
+        self.db_path = db[len("sqlite:"):] if db.startswith("sqlite:") else None
         if admin_key is True:
             admin_key = "adm_" + secrets.token_urlsafe(24)
         self.admin_key = admin_key or None
@@ -421,6 +433,61 @@ class Server:
         m = MIGRATIONS_RE.search(text)
         assert m, "no 'tracklink: migrations applied: N' line in:\n%s" % text
         return int(m.group(1))
+
+    # -- observing
+
+    def metrics(self):
+        """/metrics as {name: value} (labelled series keep their labels in the name)."""
+        r = self.get("/metrics")
+        assert r.status == 200, r.describe()
+        out = {}
+        for line in r.text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                out[name] = float(value)
+        return out
+
+    def admin(self, *args):
+        """`tracklink admin <args> --db <this server's URL>`: its JSON lines,
+        parsed (the server may be running: the command reads through the store)."""
+        p = run_cli(self.binary, ["admin"] + list(args) + ["--db", self.db_url])
+        assert p.returncode == 0, "tracklink admin %s: exit %d\n%s" % (
+            " ".join(args), p.returncode, p.stderr[-3000:])
+        return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+    def clicks(self, campaign_id=None, click_id=None):
+        """The stored clicks (`tracklink admin clicks`), oldest first, as dicts
+        in the click table's terms; visitor_hash as bytes."""
+        args = ["clicks"]
+        if campaign_id is not None:
+            args += ["--campaign", str(campaign_id)]
+        if click_id is not None:
+            args += ["--click-id", click_id]
+        out = self.admin(*args)
+        for row in out:
+            row["visitor_hash"] = bytes.fromhex(row["visitor_hash"])
+        return out
+
+    def rollups(self, campaign_id=None):
+        """The hourly rollups' totals summed over currencies (`tracklink admin
+        report`): clicks, unique_clicks, bot_clicks, conversions, revenue, payout."""
+        args = ["report"] + (["--campaign", str(campaign_id)] if campaign_id is not None else [])
+        keys = ("clicks", "unique_clicks", "bot_clicks", "conversions", "revenue", "payout")
+        rows = self.admin(*args)
+        return {k: sum(r[k] for r in rows) for k in keys}
+
+    def wait_clicks_stored(self, timeout=10.0):
+        """Waits until every click queued so far is stored (clicks are
+        written in batches, after the redirect is answered)."""
+        deadline = time.time() + timeout
+        while True:
+            m = self.metrics()
+            queued = m.get("tracklink_clicks_queued_total", 0)
+            if m.get("tracklink_clicks_stored_total", 0) >= queued:
+                return
+            if time.time() > deadline:
+                raise AssertionError("clicks not stored within %ss: %r" % (timeout, m))
+            time.sleep(0.02)
 
     # -- HTTP
 

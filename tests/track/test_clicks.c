@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/backend.h"
 #include "track/clicks.h"
 
 #define T0 1700000000000LL
@@ -43,8 +44,8 @@ static enum tl_err fake_batch(struct tl_store *s, const struct tl_click *clicks,
     return err;
 }
 
-static const struct tl_store_ops fake_ops = {.name = "fake", .click_batch = fake_batch};
-static struct tl_store fake = {&fake_ops};
+static const struct tl_backend_ops fake_ops = {.name = "fake", .click_batch = fake_batch};
+static struct tl_store fake; /* tl_store_init in main */
 
 static void set(bool *what, bool v)
 {
@@ -232,5 +233,6 @@ int main(void)
         cmocka_unit_test_setup(tokens_leave_the_floor, reset),
     };
 
+    tl_store_init(&fake, &fake_ops);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "core/arena.h"
 #include "http/metrics.h"
+#include "store/backend.h"
 #include "track/rejections.h"
 
 /* A store that only takes rejections: the first write waits for release. */
@@ -76,7 +77,7 @@ static enum tl_err stub_prune(struct tl_store *s, int64_t before_ms, int64_t max
     return TL_OK;
 }
 
-static const struct tl_store_ops stub_ops = {
+static const struct tl_backend_ops stub_ops = {
     .name = "stub",
     .rejection_add = stub_add,
     .rejection_prune = stub_prune,
@@ -127,7 +128,7 @@ static void full_queue_drops_and_stop_writes_the_rest(void **state)
 
     (void)state;
     memset(&st, 0, sizeof(st));
-    st.base.ops = &stub_ops;
+    tl_store_init(&st.base, &stub_ops);
     sem_init(&st.entered, 0, 0);
     sem_init(&st.release, 0, 0);
     pthread_mutex_init(&st.mu, NULL);

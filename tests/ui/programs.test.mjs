@@ -165,7 +165,22 @@ for (const lang of LANGS) {
     await page.locator('.empty').filter({ hasText: p.addPage }).waitFor();
     await page.locator('.empty').filter({ hasText: p.addPartner }).waitFor();
 
-    // settings: a default landing page off the new domains is refused at its field
+    // settings: a window the browser refuses, then one the server refuses, each at its field
+    const windowBox = page.getByRole('textbox', { name: p.window });
+    await windowBox.fill('two weeks');
+    await page.getByRole('button', { name: p.save }).click();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+    assert.match(await fieldError(windowBox), /\(invalid_value\)$/);
+    await windowBox.fill('0');
+    const patched = page.waitForResponse((res) => res.request().method() === 'PATCH');
+    await page.getByRole('button', { name: p.save }).click();
+    assert.equal((await patched).status(), 422);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+    assert.match(await fieldError(windowBox), /\(invalid_value\)$/);
+    assert.equal((await api.get(`/programs/${prog.id}`)).referral_window_days, 30);
+    await windowBox.fill('30');
+
+    // a default landing page off the new domains is refused at its field
     const dflt = page.getByRole('textbox', { name: p.defaultPage });
     const domains = page.getByRole('textbox', { name: p.domains });
     assert.equal(await dflt.inputValue(), 'https://www.acme.test/');
@@ -205,6 +220,17 @@ for (const lang of LANGS) {
     assert.match(await pages.getByRole('row', { name: /Summer page/ }).innerText(), /https:\/\/www\.acme\.test\/summer/);
     assert.deepEqual((await api.get(`/programs/${prog.id}/landing-pages`)).data.map((x) => [x.name, x.url]),
       [['Summer page', 'https://www.acme.test/summer']]);
+    // the same by keyboard only: the focus starts in the dialog's first field
+    await page.getByRole('button', { name: p.addPage }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.type('Autumn page');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('https://www.acme.test/autumn');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await pages.getByRole('row', { name: /Autumn page/ }).waitFor();
+    await page.waitForFunction((name) => document.activeElement?.textContent === name, p.addPage);
 
     // a partner: an unknown ID at its field, then added (by keyboard)
     await page.getByRole('button', { name: p.addPartner }).click();

@@ -31,7 +31,7 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/demo.h"
+#include "cli/demo.h"
 #include "core/payout.h"
 #include "core/time.h"
 #include "track/clickid.h"
@@ -68,7 +68,11 @@ static const char *const bot_uas[] = {
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
 };
 static const char *const referrers[] = {
-    "", "", "https://www.instagram.com/", "https://t.co/", "https://blog.partner.example/review",
+    "",
+    "",
+    "https://www.instagram.com/",
+    "https://t.co/",
+    "https://blog.partner.example/review",
     "https://www.youtube.com/",
 };
 
@@ -262,16 +266,16 @@ static enum tl_err make_account(struct demo *d, enum tl_account_kind kind, const
 static char *postback_key(void)
 {
     unsigned char raw[24];
-    char *k = malloc(4 + sodium_base64_ENCODED_LEN(sizeof(raw),
-                                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+    char *k = malloc(
+        4 + sodium_base64_ENCODED_LEN(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING));
 
     if (k == NULL)
         return NULL;
     randombytes_buf(raw, sizeof(raw));
     memcpy(k, "pbk_", 4);
-    sodium_bin2base64(k + 4, sodium_base64_ENCODED_LEN(sizeof(raw),
-                                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING),
-                      raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(
+        k + 4, sodium_base64_ENCODED_LEN(sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+        raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return k;
 }
 
@@ -400,8 +404,7 @@ static enum tl_err setup(struct demo *d, char *why, size_t len)
         for (j = 0; j < cfg->partners; j++) {
             if (j % cfg->campaigns != i && rng_unit(&d->rng) >= 0.25)
                 continue;
-            err = TL_STORE(d->s, campaign_partner_add, &admin, c->id, d->partner_ids[j],
-                           &created);
+            err = TL_STORE(d->s, campaign_partner_add, &admin, c->id, d->partner_ids[j], &created);
             if (err != TL_OK)
                 return fail(why, len, err, "adding partners to the campaigns");
             w = 1.0 / pow((double)c->n + 1.0, 1.1);
@@ -712,8 +715,8 @@ static json_t *ids_json(const int64_t *ids, size_t n, size_t stride)
     size_t i;
 
     for (i = 0; a != NULL && i < n; i++)
-        if (json_array_append_new(a, json_integer(*(const int64_t *)((const char *)ids +
-                                                                     i * stride))) != 0) {
+        if (json_array_append_new(
+                a, json_integer(*(const int64_t *)((const char *)ids + i * stride))) != 0) {
             json_decref(a);
             return NULL;
         }
@@ -727,24 +730,21 @@ static json_t *summary_json(struct demo *d, double t_setup, double t_clicks, dou
 
     tl_time_format(d->start_ms, from);
     tl_time_format(d->end_ms, to);
-    o = json_pack("{s:I, s:s, s:I, s:o?, s:o?, s:o?, s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:I, "
-                  "s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:f}",
-                  "brand_id", (json_int_t)d->brand_id, "brand_api_key", d->brand_key,
-                  "program_id", (json_int_t)d->program_id, "campaign_ids",
-                  ids_json(&d->camps[0].id, (size_t)d->cfg->campaigns, sizeof(struct camp)),
-                  "task_ids",
-                  ids_json(&d->camps[0].task_id, (size_t)d->cfg->campaigns, sizeof(struct camp)),
-                  "partner_ids",
-                  ids_json(d->partner_ids, (size_t)d->cfg->partners, sizeof(int64_t)),
-                  "partner_api_key", d->partner_key, "memberships", (json_int_t)d->n_members,
-                  "links", (json_int_t)d->n_links, "from", from, "to", to, "days",
-                  (json_int_t)d->cfg->days, "clicks", (json_int_t)atomic_load(&d->written),
-                  "bot_clicks", (json_int_t)d->bots, "unique_clicks", (json_int_t)d->uniques,
-                  "conversions", (json_int_t)atomic_load(&d->convs_done), "reversed",
-                  (json_int_t)atomic_load(&d->reversed), "seed", (json_int_t)d->cfg->seed,
-                  "seconds", "setup", t_setup, "clicks", t_clicks, "conversions", t_convs,
-                  "total", t_setup + t_clicks + t_convs, "clicks_per_second",
-                  t_clicks > 0 ? (double)atomic_load(&d->written) / t_clicks : 0.0);
+    o = json_pack(
+        "{s:I, s:s, s:I, s:o?, s:o?, s:o?, s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:I, "
+        "s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f}, s:f}",
+        "brand_id", (json_int_t)d->brand_id, "brand_api_key", d->brand_key, "program_id",
+        (json_int_t)d->program_id, "campaign_ids",
+        ids_json(&d->camps[0].id, (size_t)d->cfg->campaigns, sizeof(struct camp)), "task_ids",
+        ids_json(&d->camps[0].task_id, (size_t)d->cfg->campaigns, sizeof(struct camp)),
+        "partner_ids", ids_json(d->partner_ids, (size_t)d->cfg->partners, sizeof(int64_t)),
+        "partner_api_key", d->partner_key, "memberships", (json_int_t)d->n_members, "links",
+        (json_int_t)d->n_links, "from", from, "to", to, "days", (json_int_t)d->cfg->days, "clicks",
+        (json_int_t)atomic_load(&d->written), "bot_clicks", (json_int_t)d->bots, "unique_clicks",
+        (json_int_t)d->uniques, "conversions", (json_int_t)atomic_load(&d->convs_done), "reversed",
+        (json_int_t)atomic_load(&d->reversed), "seed", (json_int_t)d->cfg->seed, "seconds", "setup",
+        t_setup, "clicks", t_clicks, "conversions", t_convs, "total", t_setup + t_clicks + t_convs,
+        "clicks_per_second", t_clicks > 0 ? (double)atomic_load(&d->written) / t_clicks : 0.0);
     return o;
 }
 

@@ -5,8 +5,8 @@
  * the store's own operations so that the hourly rollups are filled by the
  * real click and conversion code. Used for demos and by bench/reports.sh.
  */
-#ifndef TL_API_DEMO_H
-#define TL_API_DEMO_H
+#ifndef TL_CLI_DEMO_H
+#define TL_CLI_DEMO_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -16,13 +16,13 @@
 #include "store/store.h"
 
 struct tl_demo_config {
-    int64_t clicks;   /* clicks to write, bots included */
-    int days;         /* spread over the last days (full hours before now) */
-    int campaigns;    /* 1..1000 */
-    int partners;     /* 1..100000 */
-    uint64_t seed;    /* the same seed gives the same traffic */
-    int threads;      /* conversion writers, 1..256 */
-    bool progress;    /* a line on stderr about every second */
+    int64_t clicks; /* clicks to write, bots included */
+    int days;       /* spread over the last days (full hours before now) */
+    int campaigns;  /* 1..1000 */
+    int partners;   /* 1..100000 */
+    uint64_t seed;  /* the same seed gives the same traffic */
+    int threads;    /* conversion writers, 1..256 */
+    bool progress;  /* a line on stderr about every second */
 };
 
 /*

@@ -1,17 +1,17 @@
 /*
- * store.c: opens a store from a URL by picking the backend for its scheme,
- * and closes it. The backends themselves live in sqlite.c (and later
- * postgres.c).
+ * open.c: opens a store from its URL, by picking the backend for the
+ * scheme ("sqlite:" now, "postgres://" next), and closes it. The one file
+ * of store/ that knows every backend.
  */
-#include "store/store.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "store/backend.h"
 #include "store/sqlite.h"
+#include "store/store.h"
 
 static void set_why(char *why, size_t why_len, const char *msg, const char *arg)
 {
@@ -92,5 +92,5 @@ void tl_store_close(struct tl_store *s)
 {
     if (s == NULL)
         return;
-    s->ops->close(s);
+    s->ops.close(s);
 }
