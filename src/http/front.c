@@ -65,6 +65,10 @@
 /* Stop reading libmicrohttpd's answer while this much waits for the client. */
 #define RELAY_PEND_MAX (256 * 1024)
 #define RETRY_AFTER_S  "5"
+/* After a refusal, how long what the client still sends is read and
+ * dropped, so that closing with unread input (an RST) does not discard
+ * the answer before the client has read it (nginx's lingering close). */
+#define LINGER_S 2
 
 /* epoll tags that are not connections */
 static char tag_listen, tag_wake;
@@ -102,6 +106,8 @@ struct fconn {
     bool handoff;   /* hand to MHD once pend is sent */
     bool peer_done; /* the peer shut its side: close once all it sent is answered */
     bool gone;      /* closed: freed at the end of the loop round */
+    bool linger;    /* once the answer is out, read and drop what still comes, then close */
+    bool lingering; /* our side is shut; dropping input until the peer's end or LINGER_S */
     struct fconn *gnext;
     time_t head_at; /* monotonic s of the current request's first byte; 0: none */
     time_t body_at; /* when its head was complete (read mode); 0: not yet */
@@ -635,15 +641,44 @@ static bool send_out(struct fthread *t, struct fconn *c)
 
 static bool read_begin(struct fthread *t, struct fconn *c);
 
-/* After output: close, hand off, or go on. Returns false when c is gone. */
+/* Reads and drops what a lingering connection still sends; closes it at
+ * the peer's end. */
+static void linger_drain(struct fconn *c)
+{
+    ssize_t n;
+
+    for (;;) {
+        n = recv(c->fd, c->t->rbuf, READ_MAX, 0);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        conn_close(c);
+        return;
+    }
+}
+
+/* After output: close, hand off, or go on. Returns false when c is gone
+ * (or only lingers). */
 static bool conn_settle(struct fconn *c)
 {
     if (c->pend_len > 0 || c->deferred)
         return true;
-    if (c->closing) {
+    if (c->closing && c->linger && !c->lingering && c->fd >= 0) {
+        shutdown(c->fd, SHUT_WR); /* the answer is out: the FIN follows it */
+        c->lingering = true;
+        c->out_at = mono_s();
+        linger_drain(c);
+        return false;
+    }
+    if (c->closing && !c->lingering) {
         conn_close(c);
         return false;
     }
+    if (c->lingering)
+        return false;
     if (c->handoff) {
         c->handoff = false;
         return read_begin(c->t, c);
@@ -970,6 +1005,7 @@ static void read_refuse(struct fthread *t, struct fconn *c, const struct tl_prob
     char *body = tl_http_problem_render(p, &status, &len);
 
     c->closing = true;
+    c->linger = true;
     if (body == NULL || !render(t, status, &h, hname != NULL ? 1 : 0, TL_PROBLEM_CONTENT_TYPE, body,
                                 len, false, true)) {
         free(body);
@@ -1477,6 +1513,9 @@ static void sweep(struct fthread *t, time_t now, bool stopping)
             if (c->relaying ? now - c->last > (time_t)cfg->timeout_s
                             : c->pend_len == 0 || now - c->last > 1)
                 conn_close(c);
+        } else if (c->lingering) {
+            if (now - c->out_at > LINGER_S)
+                conn_close(c);
         } else if (c->relaying) {
             continue; /* the server is working: no deadline for the client */
         } else if (c->pend_len > 0) {
@@ -1513,6 +1552,10 @@ static void on_event(struct fthread *t, struct epoll_event *ev)
     }
     if (c->gone)
         return;
+    if (c->lingering) {
+        linger_drain(c);
+        return;
+    }
     if (ev->events & EPOLLRDHUP)
         c->peer_done = true;
     if (c->deferred)
@@ -1659,6 +1702,12 @@ static const struct tl_req_ops front_req_ops = {
 
 static void thread_release(struct fthread *t)
 {
+    while (t->graveyard != NULL) {
+        struct fconn *g = t->graveyard;
+
+        t->graveyard = g->gnext;
+        conn_free(g);
+    }
     if (t->ep >= 0)
         close(t->ep);
     if (t->wake_fd >= 0)

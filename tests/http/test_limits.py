@@ -466,3 +466,41 @@ def test_the_largest_head_the_front_takes_is_served(t):
         assert len(req) < 8192
         ans, _ = exchange(t.srv, req.encode(), wait_close=False)
         assert ans is not None and ans[0] == want, (path, ans and ans[:2])
+
+
+def test_a_refused_upload_still_reads_its_answer(t):
+    # The client sends its whole oversized body at once, as curl does without
+    # Expect: the server answers 413, then reads and drops the rest before it
+    # closes (a lingering close), so the client's sending ends without a
+    # reset and the close it sees is a FIN: an RST for unread bytes may make
+    # a client's TCP stack discard the answer before it is read.
+    import threading
+    bk = t.new_brand()["api_key"]
+    for head in (post_head(A + "/programs", bk, 3 * 1024 * 1024),
+                 post_head(A + "/programs", bk, extra="Transfer-Encoding: chunked\r\n")):
+        s = connect(t.srv)
+        chunked = b"chunked" in head
+        errors = []
+
+        def pump():
+            try:
+                s.sendall(head)
+                for _ in range(24):
+                    piece = b"a" * 65536
+                    s.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n" if chunked else piece)
+            except OSError as e:
+                errors.append(e)
+
+        th = threading.Thread(target=pump)
+        th.start()
+        try:
+            th.join(10)
+            assert not th.is_alive()
+            ans = read_answer(s)
+            problem(ans, 413, "payload_too_large")
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(10)
+            assert s.recv(100) == b"", "more after the answer"
+        finally:
+            s.close()
+        assert not errors, errors

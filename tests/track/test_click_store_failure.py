@@ -107,6 +107,8 @@ def wait_failing(srv, retries=3):
 
 
 def check_recovered(srv):
+    # The clicks can be counted before the writer has logged its recovery.
+    wait_for(lambda: len(lines(srv, RECOVERED_LINE)) >= 1, "the recovery to be logged")
     assert metric(srv, "tracklink_click_store_failing") == 0
     assert metric(srv, "tracklink_clicks_failed_total") == 0
     assert len(lines(srv, FAILED_LINE)) == 1, "the failure is not logged once:\n" + srv.tail(40)
