@@ -14,7 +14,8 @@
 #   BENCH_CACHE_LINKS     entries for the cache memory figure (default: 1000000)
 #   BENCH_PROFILE         auto (profile when a figure is below target), 1, 0
 #   BENCH_STRICT          1: exit 2 when a ratio is below its floor
-#   BENCH_ONLY            redirects: skip the cache, conversion and report benches
+#   BENCH_ONLY            redirects: skip the cache, conversion, report and PostgreSQL benches
+#   BENCH_PG_*            the PostgreSQL section: see bench/pg_commit.sh
 # Output: the run on stdout and in bench/out/latest.log, the summary block in
 # bench/out/latest.txt, the profile (when taken) in bench/out/profile.txt.
 # Exits 1 when anything fails, in particular when a click is lost.
@@ -329,6 +330,8 @@ say ""
 cat "$OUT/latest.txt" | tee -a "$LOG"
 { BUILD="$BUILD" "$ROOT/bench/conversions.sh" || true; } 2>&1 | tee -a "$LOG" /dev/stderr | tail -n 1 >>"$OUT/latest.txt"
 { BUILD="$BUILD" "$ROOT/bench/reports.sh" || true; } 2>&1 | tee -a "$LOG" /dev/stderr | tail -n 1 >>"$OUT/latest.txt" # reports (h11)
+# PostgreSQL: durable writes, pool vs group commit vs pipeline, as ratios to a naive loop
+{ BUILD="$BUILD" "$ROOT/bench/pg_commit.sh" || true; } 2>&1 | tee -a "$LOG" /dev/stderr | tail -n 1 >>"$OUT/latest.txt"
 
 FAILED=0
 if [ "$STRICT" = 1 ] && { below "$RATIO_KA" $FLOOR_KA || below "$RATIO_CLOSE" $FLOOR_CLOSE ||

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tracklink needs to build and test, when any
 # is missing. Idempotent, and quiet when everything is already there.
-# wrk is for the tests that put a redirect load on the server; clang and
-# libclang-rt-dev (libFuzzer, the sanitizers' runtimes) for fuzz/. Extra package
+# wrk is for the tests that put a redirect load on the server; postgresql
+# (the server: initdb, pg_ctl, psql) for the tests that run tracklink on a
+# throwaway PostgreSQL (tests/lib/pg.py); clang and libclang-rt-dev
+# (libFuzzer, the sanitizers' runtimes) for fuzz/. Extra package
 # names may be given as arguments (bench/ adds nginx and curl).
 set -euo pipefail
 
 pkgs=(gcc make pkg-config meson ninja-build python3
       libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
       libsqlite3-dev libpq-dev libqrencode-dev libcmocka-dev node-llhttp tzdata
-      wrk clang libclang-rt-dev "$@")
+      wrk postgresql clang libclang-rt-dev "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

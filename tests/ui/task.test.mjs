@@ -181,7 +181,10 @@ for (const lang of LANGS) {
 
     // Disable: the row says Disabled, the short link then credits nobody
     await row.getByRole('button', { name: n.disable }).click();
-    await row.filter({ hasText: n.disabled }).waitFor();
+    // (exact: in Japanese the button's 無効にする contains the status 無効)
+    await row.getByText(n.disabled, { exact: true }).waitFor();
+    assert.equal(await row.getByRole('button', { name: n.disable }).count(), 0);
+    await page.waitForFunction((t) => document.activeElement?.textContent === t, n.copy);
     const gone = await redirectOf(link);
     assert.equal(gone.status, 302);
     assert.equal(new URL(gone.location).searchParams.get('clickid'), null);

@@ -66,6 +66,11 @@ export function LinksTable({ links, partnerName, stats, brand = false, onChanged
       const next = await api.patch(`/links/${l.id}`, { active: false });
       announce('links.disabledDone');
       onChanged(next);
+      // the button is gone with the change: the focus goes to the row's Copy
+      setTimeout(() => {
+        const b = document.querySelector(`tr[data-link-id="${l.id}"] .row-actions button`);
+        if (b && (!document.activeElement || document.activeElement === document.body)) b.focus();
+      }, 0);
     } catch (err) {
       setError(err);
     }
