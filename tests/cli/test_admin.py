@@ -39,7 +39,10 @@ def test_clicks_lists_what_was_stored(t):
     second = hit(t, "/%s" % code)
     t.srv.wait_clicks_stored()
     rows = t.srv.clicks(campaign_id=w.campaign["id"])
-    assert [r["click_id"] for r in rows] == [first, second], rows
+    # Listed by time, then click id: two clicks of one millisecond come in
+    # either order.
+    assert sorted(r["click_id"] for r in rows) == sorted([first, second]), rows
+    rows.sort(key=lambda r: r["click_id"] != first)
     a = rows[0]
     assert a["sub_id1"] == "alpha" and a["sub_id2"] is None, a
     assert a["partner_id"] == w.partner["id"] and a["task_id"] == w.task["id"], a
