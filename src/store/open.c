@@ -1,6 +1,6 @@
 /*
  * open.c: opens a store from its URL, by picking the backend for the
- * scheme ("sqlite:" now, "postgres://" next), and closes it. The one file
+ * scheme ("sqlite:", "postgres://"), and closes it. The one file
  * of store/ that knows every backend.
  */
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "store/backend.h"
+#include "store/postgres_internal.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -63,10 +64,8 @@ enum tl_err tl_store_open(const char *url, struct tl_store **out, char *why, siz
         set_why(why, why_len, "no database URL given", NULL);
         return TL_ERR_INVALID;
     }
-    if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
-        set_why(why, why_len, "PostgreSQL backend not built yet", NULL);
-        return TL_ERR_INVALID;
-    }
+    if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://"))
+        return tl_postgres_open(url, out, why, why_len);
     if (has_prefix(url, "sqlite://"))
         path = url + strlen("sqlite://");
     else if (has_prefix(url, "sqlite:"))

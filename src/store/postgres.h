@@ -5,7 +5,7 @@
  *
  * The resources (accounts, links, clicks, conversions ...) are written on
  * top of this in postgres_<resource>.c, mirroring sqlite_<resource>.c.
- * Until every resource exists, store.c keeps refusing postgres:// URLs.
+ * postgres_store.c makes the whole a store (backend.h).
  *
  * Threads: every function may be called from any thread. A connection
  * taken with tl_pg_acquire belongs to the caller until tl_pg_release.

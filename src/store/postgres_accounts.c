@@ -221,3 +221,10 @@ out:
     PQclear(r);
     return err;
 }
+
+void pg_accounts_ops(struct tl_backend_ops *o)
+{
+    o->account_create = pg_account_create;
+    o->actor_by_key = pg_actor_by_key;
+    o->account_get = pg_account_get;
+}

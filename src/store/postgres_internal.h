@@ -45,7 +45,37 @@ enum tl_err pg_col_str(const PGresult *r, int row, int col, struct tl_arena *a, 
 enum tl_err pg_read(struct tl_store *s, const char *sql, int n, const char *const *params,
                     PGresult **out);
 
-/* postgres_accounts.c: accounts (the rest of the file's resources next). */
+/* A store write transaction is the engine's job transaction. */
+static inline struct tl_pg_tx *pg_tx(struct tl_tx *tx)
+{
+    return (struct tl_pg_tx *)tx;
+}
+
+/* postgres_store.c: the backend as a store. */
+enum tl_err tl_postgres_open(const char *url, struct tl_store **out, char *why, size_t why_len);
+
+/*
+ * Each resource file fills its own entries of the backend's table
+ * (postgres_store.c assembles it); an entry left NULL is an operation the
+ * backend does not have yet, and the store then refuses to open.
+ */
+void pg_accounts_ops(struct tl_backend_ops *o);    /* accounts, API keys, sessions */
+void pg_programs_ops(struct tl_backend_ops *o);    /* programs, landing pages */
+void pg_members_ops(struct tl_backend_ops *o);     /* program and campaign partners */
+void pg_campaigns_ops(struct tl_backend_ops *o);   /* campaigns */
+void pg_tasks_ops(struct tl_backend_ops *o);       /* tasks and their assignments */
+void pg_links_ops(struct tl_backend_ops *o);       /* tracking links */
+void pg_track_ops(struct tl_backend_ops *o);       /* redirect targets, clicks */
+void pg_rollup_ops(struct tl_backend_ops *o);      /* rollup_add */
+void pg_reports_ops(struct tl_backend_ops *o);     /* report */
+void pg_conversions_ops(struct tl_backend_ops *o); /* conversions, postbacks, outbox */
+void pg_rejected_ops(struct tl_backend_ops *o);    /* refused conversion attempts */
+
+/* postgres_rollup.c: what the writer defers to a batch's commit (the
+ * rollup rows, each upserted once per commit); NULL for none. */
+const struct tl_pg_hooks *pg_rollup_hooks(void);
+
+/* postgres_accounts.c: accounts (also reached by tests/store/pg_probe.c). */
 enum tl_err pg_account_create(struct tl_store *s, const struct tl_account_new *in, int64_t *id_out);
 enum tl_err pg_actor_by_key(struct tl_store *s, const unsigned char key_hash[32],
                             struct tl_actor *out, int64_t *key_id, int64_t *last_used_at);

@@ -177,7 +177,7 @@ def test_server_refuses_postgres_until_the_backend_is_complete(t):
     for cmd in (["migrate"], ["serve", "--listen", "127.0.0.1:0"]):
         p = t.run_cli(*cmd, "--db", "postgres://tracklink@127.0.0.1:1/tracklink")
         assert p.returncode == 1, (cmd, p.returncode, p.stdout, p.stderr)
-        assert "PostgreSQL backend not built yet" in p.stderr, p.stderr
+        assert "PostgreSQL backend incomplete" in p.stderr, p.stderr
 
 
 def test_accounts(t):
