@@ -216,7 +216,24 @@ def db_url_for(data_dir):
     env = os.environ.get("TL_TEST_DB", "")
     if not env:
         return "sqlite:" + os.path.join(data_dir, "t.db")
-    return env.replace("%d", str(next(_seq))) if "%d" in env else env
+    if "%d" not in env:
+        return env
+    url = env.replace("%d", "%d_%d" % (os.getpid(), next(_seq)))
+    if url.startswith("postgres"):
+        pg_createdb(url)
+    return url
+
+
+def pg_createdb(url):
+    """Creates the database of a PostgreSQL URL (a fresh one per server)."""
+    import pg  # tests/lib/pg.py
+    base, _, name = url.rpartition("/")
+    name, _, query = name.partition("?")
+    maint = base + "/postgres" + ("?" + query if query else "")
+    p = subprocess.run([os.path.join(pg.bindir(), "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-d", maint, "-c", 'CREATE DATABASE "%s"' % name],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, "CREATE DATABASE %s: %s" % (name, p.stderr)
 
 
 class Server:

@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "core/arena.h"
 #include "store/store.h"
 
@@ -83,18 +85,60 @@ static inline void rm_db_files(const char *dir)
     rmdir(dir);
 }
 
-/* The URL of the store under test: TL_TEST_DB, or an SQLite file in dir. */
+/*
+ * Creates the database of a PostgreSQL URL, connecting to the cluster's
+ * "postgres" database with the URL's other parameters (the fresh database
+ * each test of a "%d" URL needs).
+ */
+static inline void fx_pg_createdb(const char *url)
+{
+    const char *kw[] = {"dbname", "dbname", NULL};
+    const char *val[] = {url, "postgres", NULL};
+    PQconninfoOption *opts = PQconninfoParse(url, NULL);
+    const char *name = NULL;
+    PGconn *c;
+    PGresult *r;
+    char sql[256];
+
+    assert_non_null(opts);
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+        if (strcmp(o->keyword, "dbname") == 0)
+            name = o->val;
+    assert_non_null(name);
+    c = PQconnectdbParams(kw, val, 1);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("cannot connect for %s: %s", url, PQerrorMessage(c));
+    snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", name);
+    r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    PQconninfoFree(opts);
+}
+
+/*
+ * The URL of the store under test: TL_TEST_DB, or an SQLite file in dir.
+ * A "%d" in TL_TEST_DB becomes a number of this test's own (the process id
+ * and a sequence, so two suites may share one server); a postgres URL's
+ * database is then created.
+ */
 static inline void fx_url(struct fx *f)
 {
     static int seq;
     const char *env = getenv("TL_TEST_DB");
+    const char *mark = env != NULL ? strstr(env, "%d") : NULL;
 
     f->dir[0] = '\0';
     if (env != NULL && env[0] != '\0') {
-        if (strstr(env, "%d") != NULL)
-            snprintf(f->url, sizeof(f->url), env, ++seq);
-        else
+        if (mark != NULL) {
+            snprintf(f->url, sizeof(f->url), "%.*s%d_%d%s", (int)(mark - env), env, (int)getpid(),
+                     ++seq, mark + 2);
+            if (strncmp(f->url, "postgres", 8) == 0)
+                fx_pg_createdb(f->url);
+        } else {
             snprintf(f->url, sizeof(f->url), "%s", env);
+        }
         return;
     }
     snprintf(f->dir, sizeof(f->dir), "/tmp/tl-store-XXXXXX");
