@@ -71,6 +71,9 @@ void pg_reports_ops(struct tl_backend_ops *o);     /* report */
 void pg_conversions_ops(struct tl_backend_ops *o); /* conversions, postbacks, outbox */
 void pg_rejected_ops(struct tl_backend_ops *o);    /* refused conversion attempts */
 
+/* postgres_rollup.c: adds r to both rollup tables inside a job (click
+ * batches and conversions alike). */
+enum tl_err pg_rollup_add(struct tl_pg_tx *tx, const struct tl_rollup *r);
 /* postgres_rollup.c: what the writer defers to a batch's commit (the
  * rollup rows, each upserted once per commit); NULL for none. */
 const struct tl_pg_hooks *pg_rollup_hooks(void);
