@@ -78,6 +78,105 @@ enum tl_err pg_rollup_add(struct tl_pg_tx *tx, const struct tl_rollup *r);
  * rollup rows, each upserted once per commit); NULL for none. */
 const struct tl_pg_hooks *pg_rollup_hooks(void);
 
+/*
+ * postgres_accounts.c: what reads, lists and jobs of every resource file
+ * share. Tenancy parameters, as SQLite's: $1 the object id, $2 the
+ * actor's kind (enum tl_account_kind: 1 admin, 2 brand, 4 partner), $3
+ * the actor's account. List queries take $1 after, $2 limit + 1 and $3
+ * (the actor's account or the parent), then their own.
+ */
+#define PG_VIS_PROGRAM                                                                             \
+    "($2 = 1 OR ($2 = 2 AND p.brand_id = $3) OR ($2 = 4 AND EXISTS (SELECT 1 FROM "                \
+    "program_partner pp WHERE pp.program_id = p.id AND pp.partner_id = $3)))"
+#define PG_VIS_CAMPAIGN                                                                            \
+    "($2 = 1 OR ($2 = 2 AND c.brand_id = $3) OR ($2 = 4 AND EXISTS (SELECT 1 FROM "                \
+    "campaign_partner cp WHERE cp.campaign_id = c.id AND cp.partner_id = $3)))"
+#define PG_VIS_TASK                                                                                \
+    "($2 = 1 OR ($2 = 2 AND t.brand_id = $3) OR ($2 = 4 AND EXISTS (SELECT 1 FROM "                \
+    "task_partner tp WHERE tp.task_id = t.id AND tp.partner_id = $3)))"
+/* owner only (writes, membership lists) */
+#define PG_OWN(alias) "($2 = 1 OR ($2 = 2 AND " alias ".brand_id = $3))"
+
+/* The text parameters of the tenancy triple (id, kind, account); b holds
+ * them (3 x 24 bytes). */
+struct pg_who {
+    char b[3][24];
+    const char *p[3];
+};
+void pg_who_init(struct pg_who *w, int64_t id, const struct tl_actor *who);
+/* The paging triple: after, limit + 1, and third. */
+void pg_page_init(struct pg_who *w, int64_t after, int limit, int64_t third);
+
+bool pg_actor_valid(const struct tl_actor *who);
+bool pg_actor_writes(const struct tl_actor *who); /* brands and the admin */
+/* page clamped: after >= 0, limit in 1..TL_LIST_MAX (TL_LIST_DEFAULT) */
+void pg_page_norm(const struct tl_page *page, int64_t *after, int *limit);
+
+/* A boolean column ('t'); ids "1,2,3" (string_agg of a child table) into
+ * an arena array (NULL, 0 when the column is NULL or empty). */
+bool pg_col_bool(const PGresult *r, int row, int col);
+enum tl_err pg_col_ids(const PGresult *r, int row, int col, struct tl_arena *a, int64_t **out,
+                       size_t *n);
+
+/* Fills one item from row of r. */
+typedef enum tl_err (*pg_fill_fn)(const PGresult *r, int row, const struct tl_actor *who,
+                                  struct tl_arena *a, void *item);
+/*
+ * Runs the list read sql (n params, LIMIT limit + 1) and fills up to limit
+ * items of size bytes into an arena array (*items), *more when a row was
+ * left over.
+ */
+enum tl_err pg_list(struct tl_store *s, const char *sql, int n, const char *const *params,
+                    int limit, const struct tl_actor *who, struct tl_arena *a, size_t size,
+                    pg_fill_fn fill, void **items, size_t *n_out, bool *more);
+/* The one row of sql (tenancy triple of id and who) filled by fill.
+ * TL_ERR_NOTFOUND when who sees none. */
+enum tl_err pg_get_one(struct tl_store *s, const char *sql, int64_t id, const struct tl_actor *who,
+                       struct tl_arena *a, pg_fill_fn fill, void *out);
+/* TL_OK when sql (tenancy triple) finds a row, else TL_ERR_NOTFOUND. */
+enum tl_err pg_check_who(struct tl_store *s, const char *sql, int64_t id,
+                         const struct tl_actor *who);
+/* Inside a job: sql (tenancy triple) must find a row, else
+ * TL_ERR_NOTFOUND; c0 and c1 (may be NULL) get its first two columns. */
+enum tl_err pg_tx_who(struct tl_pg_tx *tx, const char *sql, int64_t id, const struct tl_actor *who,
+                      int64_t *c0, int64_t *c1);
+/* Inside a job: runs sql and answers how many rows it returned
+ * (RETURNING): *rows, and *first the first row's column 0 (may be NULL). */
+enum tl_err pg_tx_rows(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params,
+                       int *rows, int64_t *first);
+
+/* postgres_members.c: the membership tables' shared steps, as SQLite's. */
+/*
+ * A membership add: own_sql (tenancy triple) checks the parent is the
+ * caller's and returns in column 0 the id that need_sql checks against;
+ * need_sql ($1 that id, $2 partner) must find a row, else need_err;
+ * insert_sql ($1 parent, $2 partner, $3 now) inserts ON CONFLICT DO
+ * NOTHING RETURNING a column.
+ */
+struct pg_member_add {
+    const struct tl_actor *who;
+    const char *own_sql;
+    const char *need_sql;
+    enum tl_err need_err;
+    const char *insert_sql;
+    int64_t parent;
+    int64_t partner_id;
+    int64_t now;
+    bool created;
+    int64_t ref; /* the first column of own_sql (a task's campaign) */
+};
+enum tl_err pg_member_add(struct tl_store *s, struct pg_member_add *x, bool *created);
+/* Lists the partners of parent (list_sql: $1 after, $2 limit + 1, $3
+ * parent) once own_sql (tenancy triple) finds it the caller's. */
+enum tl_err pg_member_list(struct tl_store *s, const struct tl_actor *who, const char *own_sql,
+                           const char *list_sql, int64_t parent, const struct tl_page *page,
+                           struct tl_arena *a, struct tl_membership **items, size_t *n, bool *more);
+/* The owner checks other files reuse (tenancy triple): postgres_programs.c
+ * the program's brand; postgres_campaigns.c the campaign's program and
+ * brand. */
+extern const char PG_PROGRAM_OWN[];
+extern const char PG_CAMPAIGN_OWN[];
+
 /* postgres_accounts.c: accounts (also reached by tests/store/pg_probe.c). */
 enum tl_err pg_account_create(struct tl_store *s, const struct tl_account_new *in, int64_t *id_out);
 enum tl_err pg_actor_by_key(struct tl_store *s, const unsigned char key_hash[32],

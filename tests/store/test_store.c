@@ -14,6 +14,8 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <time.h>
+
 #include "fx.h"
 
 struct seen {
@@ -121,6 +123,194 @@ static void test_accounts(void **state)
     key_of(in.key_hash, 51);
     assert_int_equal(TL_STORE(f->s, account_create, &in, &id), TL_OK);
     assert_true(id > f->partner2.account_id);
+}
+
+static void nap_10ms(void)
+{
+    struct timespec ts = {0, 10 * 1000 * 1000};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Waits (generously) until the key's last-used time is at_ms. */
+static void wait_key_used(struct fx *f, const unsigned char h[32], int64_t at_ms)
+{
+    struct tl_actor who;
+    int64_t last = -1;
+
+    for (int i = 0; i < 3000 && last != at_ms; i++) {
+        assert_int_equal(TL_STORE(f->s, actor_by_key, h, &who, NULL, &last), TL_OK);
+        if (last != at_ms)
+            nap_10ms();
+    }
+    assert_int_equal(last, at_ms);
+}
+
+static void test_api_keys(void **state)
+{
+    struct fx *f = *state;
+    struct tl_api_key k = {0}, k2 = {0}, *items;
+    struct tl_page page = {0, 10};
+    struct tl_actor who;
+    unsigned char h[32], got[32];
+    int64_t key_id = 0, last = -1;
+    size_t n;
+    bool more;
+
+    /* a brand adds a key to itself; another's account is not found */
+    k.account_id = f->brand.account_id;
+    k.name = "ci";
+    k.prefix = "tlk_ci";
+    key_of(h, 60);
+    assert_int_equal(TL_STORE(f->s, api_key_create, &f->brand, &k, h), TL_OK);
+    assert_true(k.id > 0);
+    assert_true(k.created_at > 1700000000000);
+    assert_int_equal(TL_STORE(f->s, actor_by_key, h, &who, &key_id, &last), TL_OK);
+    assert_int_equal(who.account_id, f->brand.account_id);
+    assert_int_equal(key_id, k.id);
+    assert_int_equal(last, 0);
+    k2.account_id = f->brand.account_id;
+    k2.name = "x";
+    key_of(h, 61);
+    assert_int_equal(TL_STORE(f->s, api_key_create, &f->partner, &k2, h), TL_ERR_NOTFOUND);
+    /* a taken hash conflicts */
+    key_of(h, 60);
+    assert_int_equal(TL_STORE(f->s, api_key_create, &f->brand, &k2, h), TL_ERR_CONFLICT);
+    /* the admin adds to any brand or partner */
+    k2.account_id = f->partner2.account_id;
+    key_of(h, 62);
+    assert_int_equal(TL_STORE(f->s, api_key_create, &f->admin, &k2, h), TL_OK);
+
+    /* lists: the caller's own (account_id ignored), the admin's by account or all */
+    assert_int_equal(TL_STORE(f->s, api_key_list, &f->brand, f->partner.account_id, &page, f->a,
+                              &items, &n, &more),
+                     TL_OK);
+    assert_int_equal(n, 2);
+    assert_false(more);
+    assert_true(items[0].id < items[1].id);
+    assert_int_equal(items[1].id, k.id);
+    assert_string_equal(items[1].name, "ci");
+    assert_string_equal(items[1].prefix, "tlk_ci");
+    assert_string_equal(items[0].name, "default");
+    page.limit = 1;
+    assert_int_equal(TL_STORE(f->s, api_key_list, &f->brand, 0, &page, f->a, &items, &n, &more),
+                     TL_OK);
+    assert_int_equal(n, 1);
+    assert_true(more);
+    page.after = items[0].id;
+    assert_int_equal(TL_STORE(f->s, api_key_list, &f->brand, 0, &page, f->a, &items, &n, &more),
+                     TL_OK);
+    assert_int_equal(n, 1);
+    assert_false(more);
+    assert_int_equal(items[0].id, k.id);
+    page = (struct tl_page){0, 10};
+    assert_int_equal(TL_STORE(f->s, api_key_list, &f->admin, 0, &page, f->a, &items, &n, &more),
+                     TL_OK);
+    assert_int_equal(n, 6);
+    assert_int_equal(TL_STORE(f->s, api_key_list, &f->admin, f->partner2.account_id, &page, f->a,
+                              &items, &n, &more),
+                     TL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(items[1].id, k2.id);
+
+    /* touches are queued; the latest time stays */
+    key_of(h, 60);
+    assert_int_equal(TL_STORE(f->s, api_key_touch, k.id, 1700000002000), TL_OK);
+    assert_int_equal(TL_STORE(f->s, api_key_touch, k.id, 1700000001000), TL_OK);
+    wait_key_used(f, h, 1700000002000);
+
+    /* revoke: not another's; the last key of an account without a login stays */
+    assert_int_equal(TL_STORE(f->s, api_key_revoke, &f->partner, k.id, got), TL_ERR_NOTFOUND);
+    assert_int_equal(TL_STORE(f->s, api_key_revoke, &f->brand, k.id, got), TL_OK);
+    assert_memory_equal(got, h, 32);
+    assert_int_equal(TL_STORE(f->s, actor_by_key, h, &who, NULL, NULL), TL_ERR_NOTFOUND);
+    assert_int_equal(TL_STORE(f->s, api_key_revoke, &f->brand, k.id, got), TL_ERR_NOTFOUND);
+    assert_int_equal(TL_STORE(f->s, api_key_revoke, &f->admin, k2.id, got), TL_OK);
+    key_of(h, 4);
+    assert_int_equal(TL_STORE(f->s, actor_by_key, h, &who, &key_id, NULL), TL_OK);
+    assert_int_equal(TL_STORE(f->s, api_key_revoke, &f->partner2, key_id, got), TL_ERR_CONFLICT);
+    assert_int_equal(TL_STORE(f->s, actor_by_key, h, &who, NULL, NULL), TL_OK);
+    /* the brand has a login: its last key may go */
+    key_of(h, 1);
+    assert_int_equal(TL_STORE(f->s, actor_by_key, h, &who, &key_id, NULL), TL_OK);
+    assert_int_equal(TL_STORE(f->s, api_key_revoke, &f->brand, key_id, got), TL_OK);
+}
+
+static void test_sessions(void **state)
+{
+    struct fx *f = *state;
+    struct tl_user u;
+    struct tl_session a = {0}, b = {0}, c = {0}, got;
+    int64_t now = 1800000000000;
+    int i;
+
+    assert_int_equal(TL_STORE(f->s, user_by_email, "Owner@ACME.test", f->a, &u), TL_OK);
+    assert_int_equal(u.account_id, f->brand.account_id);
+    assert_int_equal(u.kind, TL_ACCOUNT_BRAND);
+    assert_string_equal(u.account_name, "Acme");
+    assert_string_equal(u.email, "owner@acme.test");
+    assert_string_equal(u.pw_hash, "$argon2id$v=19$m=65536,t=2,p=1$x$y");
+    assert_int_equal(TL_STORE(f->s, user_by_email, "nobody@acme.test", f->a, &u), TL_ERR_NOTFOUND);
+
+    key_of(a.token_hash, 70);
+    a.user_id = u.id;
+    a.csrf_token = "csrf-a";
+    a.created_at = now;
+    a.expires_at = now + 1000;
+    assert_int_equal(TL_STORE(f->s, session_create, &a, NULL), TL_OK);
+    assert_true(a.id > 0);
+    assert_int_equal(TL_STORE(f->s, session_get, a.token_hash, now + 999, f->a, &got), TL_OK);
+    assert_int_equal(got.id, a.id);
+    assert_int_equal(got.user_id, u.id);
+    assert_string_equal(got.user_email, "owner@acme.test");
+    assert_int_equal(got.actor.account_id, f->brand.account_id);
+    assert_int_equal(got.actor.kind, TL_ACCOUNT_BRAND);
+    assert_string_equal(got.account_name, "Acme");
+    assert_string_equal(got.csrf_token, "csrf-a");
+    assert_int_equal(got.created_at, now);
+    assert_int_equal(got.expires_at, now + 1000);
+    /* expired at its expiry */
+    assert_int_equal(TL_STORE(f->s, session_get, a.token_hash, now + 1000, f->a, &got),
+                     TL_ERR_NOTFOUND);
+
+    /* a touch slides the expiry forward (queued), never back */
+    assert_int_equal(TL_STORE(f->s, session_touch, a.id, now + 5000), TL_OK);
+    assert_int_equal(TL_STORE(f->s, session_touch, a.id, now + 3000), TL_OK);
+    for (i = 0; i < 3000; i++) {
+        assert_int_equal(TL_STORE(f->s, session_get, a.token_hash, now, f->a, &got), TL_OK);
+        if (got.expires_at == now + 5000)
+            break;
+        nap_10ms();
+    }
+    assert_int_equal(got.expires_at, now + 5000);
+
+    /* a new session replacing a, in the same commit */
+    key_of(b.token_hash, 71);
+    b.user_id = u.id;
+    b.csrf_token = "csrf-b";
+    b.created_at = now + 1;
+    b.expires_at = now + 100;
+    assert_int_equal(TL_STORE(f->s, session_create, &b, a.token_hash), TL_OK);
+    assert_true(b.id > 0);
+    assert_int_equal(TL_STORE(f->s, session_get, a.token_hash, now, f->a, &got), TL_ERR_NOTFOUND);
+    assert_int_equal(TL_STORE(f->s, session_get, b.token_hash, now, f->a, &got), TL_OK);
+    /* a session created once b has expired removes b */
+    key_of(c.token_hash, 72);
+    c.user_id = u.id;
+    c.csrf_token = "csrf-c";
+    c.created_at = now + 100;
+    c.expires_at = now + 10000;
+    assert_int_equal(TL_STORE(f->s, session_create, &c, NULL), TL_OK);
+    assert_int_equal(TL_STORE(f->s, session_get, b.token_hash, now, f->a, &got), TL_ERR_NOTFOUND);
+    /* a taken token conflicts; a session needs a user and a CSRF token */
+    c.created_at = now + 200;
+    assert_int_equal(TL_STORE(f->s, session_create, &c, NULL), TL_ERR_CONFLICT);
+    b.user_id = 0;
+    assert_int_equal(TL_STORE(f->s, session_create, &b, NULL), TL_ERR_INVALID);
+
+    assert_int_equal(TL_STORE(f->s, session_delete, c.token_hash), TL_OK);
+    assert_int_equal(TL_STORE(f->s, session_get, c.token_hash, now, f->a, &got), TL_ERR_NOTFOUND);
+    assert_int_equal(TL_STORE(f->s, session_delete, c.token_hash), TL_ERR_NOTFOUND);
 }
 
 static void test_programs(void **state)
@@ -1289,6 +1479,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_accounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_programs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_landing_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memberships, setup, teardown),
@@ -1305,5 +1497,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conversion_lifecycle, setup, teardown),
     };
 
+    /* TL_TEST_FILTER: run only the tests whose names match (a glob) */
+    if (getenv("TL_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("TL_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
