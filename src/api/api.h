@@ -87,7 +87,7 @@ void tl_api_key_new(char key[TL_API_KEY_LEN + 1], char prefix[TL_API_KEY_PREFIX_
 
 /* The store's change listener of the API key cache (tl_store_subscribe,
  * with the store as ctx): a revoked key is forgotten, so that it fails from
- * the next request on, on every path. */
+ * the next request on, on every path; TL_CHANGE_ALL forgets every key. */
 void tl_api_keys_on_change(void *store, const struct tl_change *change);
 
 /* UI sessions (auth.c, session.c). */

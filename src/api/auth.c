@@ -104,6 +104,15 @@ void tl_api_keys_on_change(void *store, const struct tl_change *change)
 {
     struct key_entry *e;
 
+    if (change->kind == TL_CHANGE_ALL) {
+        pthread_mutex_lock(&key_mu);
+        key_gen++;
+        for (size_t i = 0; i < KEY_CACHE; i++)
+            if (key_cache[i].store == store)
+                memset(&key_cache[i], 0, sizeof(key_cache[i]));
+        pthread_mutex_unlock(&key_mu);
+        return;
+    }
     if (change->kind != TL_CHANGE_API_KEY_REVOKED || change->key_hash == NULL)
         return;
     e = key_slot(change->key_hash);

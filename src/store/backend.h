@@ -140,6 +140,9 @@ struct tl_backend_ops {
 
     /* ---- the engine ---- */
     enum tl_err (*ping)(struct tl_store *s);
+    /* optional: the state of the channel that tells other nodes' changes
+     * (tl_store_channel); NULL: TL_STORE_CHANNEL_NONE */
+    enum tl_store_channel (*channel)(struct tl_store *s);
     int (*migrations_applied)(struct tl_store *s);
 
     /* ---- resources: each as tl_store_<op> in store.h, unless noted ---- */

@@ -34,6 +34,12 @@ click_batch_now(struct tl_store *s,
     return TL_OK;
 }
 
+static enum tl_store_channel no_channel(struct tl_store *s)
+{
+    (void)s;
+    return TL_STORE_CHANNEL_NONE;
+}
+
 void tl_store_init(struct tl_store *s, const struct tl_backend_ops *ops)
 {
     memset(s, 0, sizeof(*s));
@@ -43,6 +49,8 @@ void tl_store_init(struct tl_store *s, const struct tl_backend_ops *ops)
         s->ops.write_async = write_now;
     if (s->ops.click_batch_async == NULL)
         s->ops.click_batch_async = click_batch_now;
+    if (s->ops.channel == NULL)
+        s->ops.channel = no_channel;
 }
 
 bool tl_store_can(const struct tl_store *s, unsigned mask)
@@ -92,6 +100,11 @@ static void announce(struct tl_store *s, enum tl_change_kind kind, int64_t id, i
 enum tl_err tl_store_ping(struct tl_store *s)
 {
     return s->ops.ping(s);
+}
+
+enum tl_store_channel tl_store_channel(struct tl_store *s)
+{
+    return s->ops.channel(s);
 }
 
 int tl_store_migrations_applied(struct tl_store *s)

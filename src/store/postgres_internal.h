@@ -17,9 +17,12 @@
 #include "store/backend.h"
 #include "store/postgres.h"
 
+struct tl_pg_changes;
+
 struct pg_store {
     struct tl_store base; /* first: the store's own part */
     struct tl_pg *pg;
+    struct tl_pg_changes *changes; /* the other nodes' changes (postgres_changes.c) */
 };
 
 static inline struct tl_pg *pg_of(struct tl_store *s)
@@ -176,6 +179,18 @@ enum tl_err pg_member_list(struct tl_store *s, const struct tl_actor *who, const
  * brand. */
 extern const char PG_PROGRAM_OWN[];
 extern const char PG_CAMPAIGN_OWN[];
+
+/*
+ * postgres_changes.c: hears the changes every node commits (the change
+ * log and its notifications) and announces them to s's subscribers, from
+ * a thread with its own connection to url. Starts with the log read once
+ * (TL_ERR_UNAVAILABLE with a reason in why when it cannot be). The caller
+ * stops it with pg_changes_stop (NULL is a no-op) before s closes.
+ */
+enum tl_err pg_changes_start(struct tl_store *s, const char *url, struct tl_pg_changes **out,
+                             char *why, size_t why_len);
+void pg_changes_stop(struct tl_pg_changes *ch);
+enum tl_store_channel pg_changes_state(const struct tl_pg_changes *ch);
 
 /* postgres_accounts.c: accounts (also reached by tests/store/pg_probe.c). */
 enum tl_err pg_account_create(struct tl_store *s, const struct tl_account_new *in, int64_t *id_out);

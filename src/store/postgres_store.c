@@ -5,7 +5,8 @@
  * resource files (postgres_<resource>.c, each filling its own entries).
  *
  * A table with a required entry missing is refused at open, so a backend
- * that lacks an operation never starts serving.
+ * that lacks an operation never starts serving. The changes other nodes
+ * commit reach the subscribers through postgres_changes.c, started here.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -64,6 +65,11 @@ static enum tl_err pgs_ping(struct tl_store *s)
     return tl_pg_ping(pg_of(s));
 }
 
+static enum tl_store_channel pgs_channel(struct tl_store *s)
+{
+    return pg_changes_state(((struct pg_store *)s)->changes);
+}
+
 static int pgs_migrations_applied(struct tl_store *s)
 {
     return tl_pg_migrations_applied(pg_of(s));
@@ -75,6 +81,7 @@ static void pgs_close(struct tl_store *s)
 
     if (st == NULL)
         return;
+    pg_changes_stop(st->changes);
     tl_pg_close(st->pg);
     free(st);
 }
@@ -89,12 +96,13 @@ static int missing_ops(const struct tl_backend_ops *o)
     size_t first = offsetof(struct tl_backend_ops, close);
     size_t opt1 = offsetof(struct tl_backend_ops, write_async);
     size_t opt2 = offsetof(struct tl_backend_ops, click_batch_async);
+    size_t opt3 = offsetof(struct tl_backend_ops, channel);
     int missing = 0;
 
     for (size_t off = first; off + sizeof(fnptr) <= sizeof(*o); off += sizeof(fnptr)) {
         fnptr f;
 
-        if (off == opt1 || off == opt2)
+        if (off == opt1 || off == opt2 || off == opt3)
             continue;
         memcpy(&f, (const char *)o + off, sizeof(f));
         if (f == NULL)
@@ -112,6 +120,7 @@ enum tl_err tl_postgres_open(const char *url, struct tl_store **out, char *why, 
         .write = pgs_write,
         .write_async = pgs_write_async,
         .ping = pgs_ping,
+        .channel = pgs_channel,
         .migrations_applied = pgs_migrations_applied,
     };
     struct tl_pg_options opt = {.hooks = pg_rollup_hooks()};
@@ -147,6 +156,11 @@ enum tl_err tl_postgres_open(const char *url, struct tl_store **out, char *why, 
         return err;
     }
     tl_store_init(&st->base, &ops);
+    err = pg_changes_start(&st->base, url, &st->changes, why, why_len);
+    if (err != TL_OK) {
+        pgs_close(&st->base);
+        return err;
+    }
     *out = &st->base;
     return TL_OK;
 }

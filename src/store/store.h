@@ -127,6 +127,7 @@ enum tl_change_kind {
     TL_CHANGE_LINK_CREATED,    /* campaign_id: one or more links were created */
     TL_CHANGE_LINK_UPDATED,    /* id: link; campaign_id: a link was (de)activated */
     TL_CHANGE_API_KEY_REVOKED, /* id: key; key_hash: its hash */
+    TL_CHANGE_ALL,             /* anything may have changed: drop every cached entry */
 };
 
 struct tl_change {
@@ -161,6 +162,21 @@ enum tl_err tl_store_subscribe(struct tl_store *s, tl_store_listener_fn fn, void
 
 /* Whether the store's backend has every ability in mask. */
 bool tl_store_can(const struct tl_store *s, unsigned mask);
+
+/*
+ * How the store hears of the changes other nodes commit (the changes of
+ * its own writes are always told): NONE for a backend that has no other
+ * nodes (SQLite), UP while its notification channel is connected and
+ * caught up, DOWN while it reconnects (caches may then miss a change made
+ * elsewhere until it is back; on its return it tells what it missed, or
+ * TL_CHANGE_ALL).
+ */
+enum tl_store_channel {
+    TL_STORE_CHANNEL_NONE = 0,
+    TL_STORE_CHANNEL_UP,
+    TL_STORE_CHANNEL_DOWN,
+};
+enum tl_store_channel tl_store_channel(struct tl_store *s);
 
 /* The backend's name ("sqlite"). */
 const char *tl_store_name(const struct tl_store *s);

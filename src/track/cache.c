@@ -37,6 +37,7 @@ struct entry {
     uint64_t hash;
     char key[TL_CACHE_KEY_MAX];
     bool found;
+    uint32_t all_gen;
     uint32_t links_gen;
     uint32_t campaign_gen;
     uint32_t program_gen;
@@ -59,6 +60,7 @@ struct shard {
 struct tl_cache {
     struct shard shards[SHARDS];
     struct gens campaigns, programs;
+    _Atomic uint32_t all; /* bumped to drop every entry */
     _Atomic uint32_t links;
     _Atomic uint64_t epoch;
     size_t max;           /* entries, in all shards together */
@@ -128,6 +130,12 @@ void tl_cache_bump_links(struct tl_cache *c)
 {
     atomic_fetch_add(&c->epoch, 1);
     atomic_fetch_add(&c->links, 1);
+}
+
+void tl_cache_bump_all(struct tl_cache *c)
+{
+    atomic_fetch_add(&c->epoch, 1);
+    atomic_fetch_add(&c->all, 1);
 }
 
 uint64_t tl_cache_stamp(struct tl_cache *c)
@@ -402,6 +410,8 @@ static bool evict_elsewhere(struct tl_cache *c, struct shard *mine)
 
 static bool fresh(struct tl_cache *c, const struct entry *e)
 {
+    if (e->all_gen != atomic_load(&c->all))
+        return false;
     if (!e->found && e->campaign_id == 0)
         return e->links_gen == atomic_load(&c->links);
     return e->campaign_gen == gen_get(&c->campaigns, e->campaign_id) &&
@@ -469,6 +479,7 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
      * counter, so if the epoch is still the stamp's, no bump had begun when
      * the counters were read, and the entry holds no newer counter than the
      * data it was filled with. */
+    e->all_gen = atomic_load(&c->all);
     e->links_gen = atomic_load(&c->links);
     e->campaign_gen = gen_get(&c->campaigns, e->campaign_id);
     e->program_gen = gen_get(&c->programs, e->program_id);
@@ -559,6 +570,7 @@ void tl_cache_on_change(void *cache, const struct tl_change *change)
             tl_cache_bump_campaign(c, change->campaign_id);
         tl_cache_bump_links(c);
         break;
+    case TL_CHANGE_ALL: tl_cache_bump_all(c); break;
     case TL_CHANGE_API_KEY_REVOKED: break;
     }
 }

@@ -68,12 +68,14 @@ enum tl_err tl_cache_put(struct tl_cache *c, const char *key, uint64_t stamp,
 void tl_cache_bump_campaign(struct tl_cache *c, int64_t campaign_id);
 void tl_cache_bump_program(struct tl_cache *c, int64_t program_id);
 void tl_cache_bump_links(struct tl_cache *c);
+/* Every entry is stale (TL_CHANGE_ALL: changes may have been missed). */
+void tl_cache_bump_all(struct tl_cache *c);
 
 /*
  * The store's change listener (tl_store_subscribe, with the cache as ctx):
  * a program's or a campaign's settings, a task's assignments and a link's
  * state bump what they change, and created links the short codes' negative
- * entries too.
+ * entries too; TL_CHANGE_ALL makes every entry stale.
  */
 void tl_cache_on_change(void *cache, const struct tl_change *change);
 
