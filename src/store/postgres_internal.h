@@ -148,38 +148,6 @@ enum tl_err pg_tx_who(struct tl_pg_tx *tx, const char *sql, int64_t id, const st
 enum tl_err pg_tx_rows(struct tl_pg_tx *tx, const char *sql, int n, const char *const *params,
                        int *rows, int64_t *first);
 
-/* postgres_members.c: the membership tables' shared steps, as SQLite's. */
-/*
- * A membership add: own_sql (tenancy triple) checks the parent is the
- * caller's and returns in column 0 the id that need_sql checks against;
- * need_sql ($1 that id, $2 partner) must find a row, else need_err;
- * insert_sql ($1 parent, $2 partner, $3 now) inserts ON CONFLICT DO
- * NOTHING RETURNING a column.
- */
-struct pg_member_add {
-    const struct tl_actor *who;
-    const char *own_sql;
-    const char *need_sql;
-    enum tl_err need_err;
-    const char *insert_sql;
-    int64_t parent;
-    int64_t partner_id;
-    int64_t now;
-    bool created;
-    int64_t ref; /* the first column of own_sql (a task's campaign) */
-};
-enum tl_err pg_member_add(struct tl_store *s, struct pg_member_add *x, bool *created);
-/* Lists the partners of parent (list_sql: $1 after, $2 limit + 1, $3
- * parent) once own_sql (tenancy triple) finds it the caller's. */
-enum tl_err pg_member_list(struct tl_store *s, const struct tl_actor *who, const char *own_sql,
-                           const char *list_sql, int64_t parent, const struct tl_page *page,
-                           struct tl_arena *a, struct tl_membership **items, size_t *n, bool *more);
-/* The owner checks other files reuse (tenancy triple): postgres_programs.c
- * the program's brand; postgres_campaigns.c the campaign's program and
- * brand. */
-extern const char PG_PROGRAM_OWN[];
-extern const char PG_CAMPAIGN_OWN[];
-
 /*
  * postgres_changes.c: hears the changes every node commits (the change
  * log and its notifications) and announces them to s's subscribers, from
